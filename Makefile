@@ -1,0 +1,40 @@
+# ltibox — two commands matter: `make run` and `make test`.
+GO       ?= go
+BROTLI_Q ?= 9
+WASM_RAW := bin/app.wasm
+WEB      := assets/web
+ADDR     ?= :8080
+
+.PHONY: all build wasm run test vet fmt-check bench loadrun clean
+
+all: build
+
+# The UI: go-app compiled to WebAssembly. Only the compressed twins are embedded
+# (the server gunzips for the rare client that accepts neither encoding).
+wasm:
+	@mkdir -p bin $(WEB)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(WASM_RAW) ./ui/wasm
+	gzip -9 -c $(WASM_RAW) > $(WEB)/app.wasm.gz
+	@if command -v brotli >/dev/null; then brotli -q $(BROTLI_Q) -f -o $(WEB)/app.wasm.br $(WASM_RAW); else echo "brotli not installed: shipping gzip only"; rm -f $(WEB)/app.wasm.br; fi
+
+build: wasm
+	$(GO) build -trimpath -o bin/ltibox ./server
+
+run: build
+	./bin/ltibox serve --demo --addr $(ADDR) --data ./data
+
+fmt-check:
+	@out=$$(gofmt -l server ui sqlite embed.go); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./ui/... ./server/model/...
+
+test: fmt-check wasm vet
+	$(GO) test -race -count=1 -timeout 40m ./...
+
+bench: wasm
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+clean:
+	rm -rf bin $(WEB)/app.wasm.gz $(WEB)/app.wasm.br
