@@ -1,0 +1,40 @@
+package api
+
+import (
+	"bytes"
+	"html/template"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// errorPage is the small HTML page shown inside the LMS iframe when something
+// fails: what went wrong, what to do next, and a code to quote to support.
+type errorPage struct {
+	Title   string
+	Message string
+	Hint    string
+	Code    string
+}
+
+var errorTemplate = template.Must(template.New("error").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}} · ltibox</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;margin:0;padding:2rem;color:#1b1b1f;background:#fff}main{max-width:40rem}
+h1{font-size:1.4rem;margin:0 0 .5rem}.hint{background:#f3f4f6;border-left:4px solid #2563eb;padding:.75rem 1rem}
+.code{color:#555;font-size:.85rem}@media (prefers-color-scheme:dark){body{background:#16161a;color:#eee}.hint{background:#23232a}.code{color:#aaa}}</style>
+</head><body><main role="alert">
+<h1>{{.Title}}</h1>
+<p>{{.Message}}</p>
+{{if .Hint}}<p class="hint"><strong>What to do:</strong> {{.Hint}}</p>{{end}}
+{{if .Code}}<p class="code">Error code for support: <code>{{.Code}}</code></p>{{end}}
+</main></body></html>`))
+
+func (s *Server) renderError(c *fiber.Ctx, status int, p errorPage) error {
+	var buf bytes.Buffer
+	if err := errorTemplate.Execute(&buf, p); err != nil {
+		return c.Status(status).SendString(p.Title + ": " + p.Message)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).Send(buf.Bytes())
+}

@@ -1,0 +1,269 @@
+package api
+
+import (
+	"crypto/subtle"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ltibox/ltibox/server/lti"
+	"github.com/ltibox/ltibox/server/model"
+)
+
+// requireAdmin protects /api/admin with the admin token (for scripts).
+func (s *Server) requireAdmin(c *fiber.Ctx) error {
+	tok, ok := bearer(c)
+	if !ok || s.cfg.AdminToken == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AdminToken)) != 1 {
+		return model.Errorf(model.EUNAUTHORIZED, "Admin access requires a valid admin token.")
+	}
+	return c.Next()
+}
+
+// PlatformInput is the body of create/update platform requests.
+type PlatformInput struct {
+	Name           string   `json:"name"`
+	Issuer         string   `json:"issuer"`
+	ClientID       string   `json:"clientId"`
+	AuthURL        string   `json:"authUrl"`
+	TokenURL       string   `json:"tokenUrl"`
+	TokenAudience  string   `json:"tokenAudience"`
+	JWKSURL        string   `json:"jwksUrl"`
+	Preset         string   `json:"preset"`
+	Status         string   `json:"status"`
+	AllowAnonymous bool     `json:"allowAnonymous"`
+	Deployments    []string `json:"deployments"`
+}
+
+// PlatformView is a registration with its deployments and the tool URLs to paste into the LMS.
+type PlatformView struct {
+	*lti.Registration
+	Deployments []*lti.Deployment `json:"deployments"`
+	ToolURLs    lti.ToolURLs      `json:"toolUrls"`
+}
+
+// ValidateRegistration checks a registration before it is stored: every field
+// present, every platform URL https (loopback http only in demo/test).
+func ValidateRegistration(tool *lti.Tool, r *lti.Registration) error {
+	r.Name, r.Issuer, r.ClientID = strings.TrimSpace(r.Name), strings.TrimSpace(r.Issuer), strings.TrimSpace(r.ClientID)
+	if r.Name == "" {
+		r.Name = r.Issuer
+	}
+	missing := []string{}
+	for name, v := range map[string]string{"issuer": r.Issuer, "client ID": r.ClientID, "OIDC auth URL": r.AuthURL, "token URL": r.TokenURL, "JWKS URL": r.JWKSURL} {
+		if strings.TrimSpace(v) == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return model.Errorf(model.EINVALID, "Missing: %s.", strings.Join(sortedStrings(missing), ", "))
+	}
+	for name, v := range map[string]string{"issuer": r.Issuer, "OIDC auth URL": r.AuthURL, "token URL": r.TokenURL, "JWKS URL": r.JWKSURL} {
+		if !tool.SecureURL(v) {
+			return model.Errorf(model.EINVALID, "The %s must be an https URL (got %q).", name, v)
+		}
+	}
+	if r.TokenAudience != "" && !strings.HasPrefix(r.TokenAudience, "https://") && !tool.SecureURL(r.TokenAudience) {
+		return model.Errorf(model.EINVALID, "The token audience must be an https URL (got %q).", r.TokenAudience)
+	}
+	switch r.Status {
+	case "":
+		r.Status = lti.StatusActive
+	case lti.StatusActive, lti.StatusPending, lti.StatusDisabled:
+	default:
+		return model.Errorf(model.EINVALID, "Status must be active, pending or disabled.")
+	}
+	return nil
+}
+
+// Registration converts the input to a registration (not yet validated).
+func (in PlatformInput) Registration() *lti.Registration {
+	return &lti.Registration{Name: in.Name, Issuer: in.Issuer, ClientID: in.ClientID, AuthURL: in.AuthURL, TokenURL: in.TokenURL,
+		TokenAudience: in.TokenAudience, JWKSURL: in.JWKSURL, Preset: in.Preset, Status: in.Status, AllowAnonymous: in.AllowAnonymous}
+}
+
+func (s *Server) platformView(c *fiber.Ctx, r *lti.Registration) (*PlatformView, error) {
+	deps, err := s.db.Deployments(c.UserContext(), r.ID)
+	if err != nil {
+		return nil, err
+	}
+	if deps == nil {
+		deps = []*lti.Deployment{}
+	}
+	return &PlatformView{Registration: r, Deployments: deps, ToolURLs: s.tool.URLs()}, nil
+}
+
+func (s *Server) listPlatforms(c *fiber.Ctx) error {
+	regs, err := s.db.Registrations(c.UserContext())
+	if err != nil {
+		return err
+	}
+	out := []*PlatformView{}
+	for _, r := range regs {
+		v, err := s.platformView(c, r)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) createPlatform(c *fiber.Ctx) error {
+	var in PlatformInput
+	if err := c.BodyParser(&in); err != nil {
+		return model.Errorf(model.EINVALID, "The request body is not valid JSON.")
+	}
+	r := in.Registration()
+	if err := ValidateRegistration(s.tool, r); err != nil {
+		return err
+	}
+	if err := s.db.CreateRegistration(c.UserContext(), r); err != nil {
+		return err
+	}
+	for _, d := range in.Deployments {
+		if d = strings.TrimSpace(d); d != "" {
+			if _, err := s.db.AddDeployment(c.UserContext(), r.ID, d, lti.StatusActive); err != nil {
+				return err
+			}
+		}
+	}
+	s.csp.invalidate()
+	v, err := s.platformView(c, r)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(v)
+}
+
+func (s *Server) platformID(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, model.Errorf(model.EINVALID, "The platform id must be a positive number.")
+	}
+	return id, nil
+}
+
+func (s *Server) getPlatform(c *fiber.Ctx) error {
+	id, err := s.platformID(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.db.Registration(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	v, err := s.platformView(c, r)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (s *Server) updatePlatform(c *fiber.Ctx) error {
+	id, err := s.platformID(c)
+	if err != nil {
+		return err
+	}
+	old, err := s.db.Registration(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	var in PlatformInput
+	if err := c.BodyParser(&in); err != nil {
+		return model.Errorf(model.EINVALID, "The request body is not valid JSON.")
+	}
+	r := in.Registration()
+	r.ID = id
+	if err := ValidateRegistration(s.tool, r); err != nil {
+		return err
+	}
+	if err := s.db.UpdateRegistration(c.UserContext(), r); err != nil {
+		return err
+	}
+	s.tool.ForgetPlatformKeys(old.JWKSURL)
+	s.csp.invalidate()
+	return s.getPlatform(c)
+}
+
+func (s *Server) deletePlatform(c *fiber.Ctx) error {
+	id, err := s.platformID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteRegistration(c.UserContext(), id); err != nil {
+		return err
+	}
+	s.csp.invalidate()
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) addDeployment(c *fiber.Ctx) error {
+	id, err := s.platformID(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		DeploymentID string `json:"deploymentId"`
+		Status       string `json:"status"`
+	}
+	if err := c.BodyParser(&in); err != nil {
+		return model.Errorf(model.EINVALID, "The request body is not valid JSON.")
+	}
+	in.DeploymentID = strings.TrimSpace(in.DeploymentID)
+	if in.DeploymentID == "" || len(in.DeploymentID) > 255 {
+		return model.Errorf(model.EINVALID, "The deployment ID must be 1 to 255 characters.")
+	}
+	d, err := s.db.AddDeployment(c.UserContext(), id, in.DeploymentID, in.Status)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(d)
+}
+
+func (s *Server) removeDeployment(c *fiber.Ctx) error {
+	id, err := s.platformID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.db.RemoveDeployment(c.UserContext(), id, c.Params("deployment")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// KeyView is a tool key without its private part.
+type KeyView struct {
+	KID       string  `json:"kid"`
+	CreatedAt string  `json:"createdAt"`
+	RetiredAt *string `json:"retiredAt,omitempty"`
+	Current   bool    `json:"current"`
+}
+
+func (s *Server) listKeys(c *fiber.Ctx) error {
+	if _, err := s.tool.SigningKey(c.UserContext()); err != nil {
+		return err
+	}
+	keys, err := s.db.Keys(c.UserContext())
+	if err != nil {
+		return err
+	}
+	out := []KeyView{}
+	for _, k := range keys {
+		v := KeyView{KID: k.KID, CreatedAt: k.CreatedAt.Format("2006-01-02T15:04:05Z"), Current: k.RetiredAt == nil}
+		if k.RetiredAt != nil {
+			r := k.RetiredAt.Format("2006-01-02T15:04:05Z")
+			v.RetiredAt = &r
+		}
+		out = append(out, v)
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) rotateKey(c *fiber.Ctx) error {
+	k, err := s.tool.RotateKey(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"kid": k.KID})
+}

@@ -1,0 +1,162 @@
+package api_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// adminCall runs one request through app.Test.
+func (h *harness) adminCall(method, path, token, body string) (int, string) {
+	h.t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := h.srv.App().Test(req, -1)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return resp.StatusCode, readBody(h.t, resp)
+}
+
+func TestAdminAPI_Scenarios(t *testing.T) {
+	h := newHarness(t)
+	const good = `{"name":"Moodle","issuer":"https://moodle.example","clientId":"abc","authUrl":"https://moodle.example/mod/lti/auth.php","tokenUrl":"https://moodle.example/mod/lti/token.php","jwksUrl":"https://moodle.example/mod/lti/certs.php","preset":"moodle","deployments":["1"]}`
+	scenarios := []struct {
+		name, method, path, token, body string
+		status                          int
+		contains                        []string
+	}{
+		{"no token", "GET", "/api/admin/platforms", "", "", 401, []string{`"code":"unauthorized"`}},
+		{"wrong token", "GET", "/api/admin/platforms", "nope", "", 401, []string{"valid admin token"}},
+		{"list", "GET", "/api/admin/platforms", "admin-secret", "", 200, []string{`"issuer":"` + h.lms.Issuer(), `"deploymentId":"1"`, `"loginUrl":"` + h.url + `/lti/login"`}},
+		{"create", "POST", "/api/admin/platforms", "admin-secret", good, 201, []string{`"clientId":"abc"`, `"deploymentId":"1"`, `"jwksUrl":"` + h.url + `/.well-known/jwks.json"`, `"redirectUrl":"` + h.url + `/lti/launch"`}},
+		{"duplicate", "POST", "/api/admin/platforms", "admin-secret", good, 409, []string{"already registered"}},
+		{"missing fields", "POST", "/api/admin/platforms", "admin-secret", `{"issuer":"https://x.example"}`, 400, []string{"Missing: JWKS URL, OIDC auth URL, client ID, token URL."}},
+		{"http platform", "POST", "/api/admin/platforms", "admin-secret", strings.Replace(good, "https://moodle.example/mod/lti/auth.php", "http://moodle.example/mod/lti/auth.php", 1), 400, []string{"OIDC auth URL must be an https URL"}},
+		{"not JSON", "POST", "/api/admin/platforms", "admin-secret", `{`, 400, []string{"not valid JSON"}},
+		{"unknown id", "GET", "/api/admin/platforms/999", "admin-secret", "", 404, []string{"Platform not found."}},
+		{"bad id", "GET", "/api/admin/platforms/abc", "admin-secret", "", 400, []string{"positive number"}},
+		{"add deployment", "POST", "/api/admin/platforms/1/deployments", "admin-secret", `{"deploymentId":"7"}`, 201, []string{`"deploymentId":"7"`}},
+		{"duplicate deployment", "POST", "/api/admin/platforms/1/deployments", "admin-secret", `{"deploymentId":"7"}`, 409, []string{"already registered"}},
+		{"deployment for unknown platform", "POST", "/api/admin/platforms/999/deployments", "admin-secret", `{"deploymentId":"7"}`, 404, []string{"Platform not found."}},
+		{"remove deployment", "DELETE", "/api/admin/platforms/1/deployments/7", "admin-secret", "", 204, nil},
+		{"remove unknown deployment", "DELETE", "/api/admin/platforms/1/deployments/7", "admin-secret", "", 404, []string{"Deployment not found."}},
+		{"keys", "GET", "/api/admin/keys", "admin-secret", "", 200, []string{`"current":true`}},
+		{"delete", "DELETE", "/api/admin/platforms/2", "admin-secret", "", 204, nil},
+		{"deleted", "GET", "/api/admin/platforms/2", "admin-secret", "", 404, nil},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			status, body := h.adminCall(sc.method, sc.path, sc.token, sc.body)
+			if status != sc.status {
+				t.Errorf("status = %d, want %d: %s", status, sc.status, body)
+			}
+			for _, c := range sc.contains {
+				if !strings.Contains(body, c) {
+					t.Errorf("body lacks %q: %s", c, body)
+				}
+			}
+		})
+	}
+}
+
+func TestAdminAPI_RotateKeyKeepsOldKeyPublished(t *testing.T) {
+	h := newHarness(t)
+	keys := func() []string {
+		resp, err := http.Get(h.url + "/.well-known/jwks.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var set struct {
+			Keys []map[string]any `json:"keys"`
+		}
+		if err := json.Unmarshal([]byte(readBody(t, resp)), &set); err != nil {
+			t.Fatal(err)
+		}
+		var kids []string
+		for _, k := range set.Keys {
+			for _, private := range []string{"d", "p", "q", "dp", "dq", "qi"} {
+				if _, ok := k[private]; ok {
+					t.Errorf("JWKS publishes private member %q", private)
+				}
+			}
+			if k["alg"] != "RS256" || k["use"] != "sig" || k["kty"] != "RSA" {
+				t.Errorf("JWK = %v, want RSA, RS256, sig", k)
+			}
+			if n, _ := k["n"].(string); len(n) < 342 { // 2048 bits in base64url
+				t.Errorf("modulus too short: %d chars", len(n))
+			}
+			kids = append(kids, k["kid"].(string))
+		}
+		return kids
+	}
+	before := keys()
+	if len(before) != 1 {
+		t.Fatalf("JWKS has %d keys, want 1", len(before))
+	}
+	status, body := h.adminCall("POST", "/api/admin/keys/rotate", "admin-secret", "")
+	if status != 201 {
+		t.Fatalf("rotate: %d %s", status, body)
+	}
+	after := keys()
+	if len(after) != 2 || after[1] != before[0] || after[0] == before[0] {
+		t.Errorf("after rotation JWKS kids = %v, want [new, %s]", after, before[0])
+	}
+}
+
+func TestSessionAPI(t *testing.T) {
+	h := newHarness(t)
+	resp, _ := h.launch(instructorWithServices())
+	tok := sessionToken(t, resp)
+	r, body := h.apiGet("/api/v1/session", tok)
+	if r.StatusCode != 200 {
+		t.Fatalf("status %d: %s", r.StatusCode, body)
+	}
+	for _, want := range []string{`"name":"Grace Hopper"`, `"role":"instructor"`, `"title":"Demo Course 101"`, `"resourceLink":"rl-1"`, `"ags":true`, `"nrps":true`, `"deepLinking":false`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("session lacks %s: %s", want, body)
+		}
+	}
+	for _, sc := range []struct{ name, token, want string }{
+		{"no token", "", "only works when opened from your course"},
+		{"unknown token", "not-a-session", "Relaunch the activity from your course"},
+	} {
+		r, body := h.apiGet("/api/v1/session", sc.token)
+		if r.StatusCode != 401 || !strings.Contains(body, sc.want) || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("%s: status %d body %s", sc.name, r.StatusCode, body)
+		}
+	}
+	// An expired session is refused.
+	h.clock.Advance(9 * 3600e9)
+	if r, _ := h.apiGet("/api/v1/session", tok); r.StatusCode != 401 {
+		t.Errorf("expired session: status %d, want 401", r.StatusCode)
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	h := newHarness(t)
+	resp, err := http.Get(h.url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	csp := resp.Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "frame-ancestors 'self' "+h.lms.Issuer()) {
+		t.Errorf("CSP frame-ancestors does not list the registered platform: %s", csp)
+	}
+	if strings.Contains(csp, "frame-ancestors *") || resp.Header.Get("X-Frame-Options") != "" {
+		t.Errorf("framing policy too open or uses X-Frame-Options: %s / %s", csp, resp.Header.Get("X-Frame-Options"))
+	}
+}

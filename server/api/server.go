@@ -1,0 +1,141 @@
+// Package api is the HTTP edge of ltibox and the only package that imports
+// Fiber. server.go holds the one route table; errors.go the one error handler;
+// each resource has its own file and mirrored _test.go.
+package api
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+
+	"github.com/ltibox/ltibox/server/lti"
+	"github.com/ltibox/ltibox/sqlite"
+)
+
+// Config configures the HTTP server.
+type Config struct {
+	BaseURL     string        // public base URL, as the tool's
+	AdminToken  string        // bearer token for /api/admin (scripts); empty disables token access
+	SessionTTL  time.Duration // launch session lifetime (default 8 h)
+	Assets      fs.FS         // embedded assets rooted at "assets" (nil in tests that need no UI)
+	Demo        http.Handler  // the demo LMS, mounted at /demo-lms when set
+	TrustProxy  bool          // honour X-Forwarded-* headers
+	Logger      *slog.Logger
+	Insecure    bool // demo/test: allow http on loopback (cookies stay Secure; browsers treat loopback as secure)
+	MaxBodySize int  // whole-request cap (default 1 MiB)
+}
+
+// Server wires the store and the LTI tool to Fiber.
+type Server struct {
+	cfg  Config
+	db   *sqlite.DB
+	tool *lti.Tool
+	log  *slog.Logger
+	app  *fiber.App
+	web  *Web
+	csp  *cspCache
+}
+
+// New builds the server and its route table.
+func New(cfg Config, db *sqlite.DB, tool *lti.Tool) (*Server, error) {
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 8 * time.Hour
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxBodySize == 0 {
+		cfg.MaxBodySize = 1 << 20
+	}
+	s := &Server{cfg: cfg, db: db, tool: tool, log: cfg.Logger}
+	s.csp = newCSPCache(db, cfg.BaseURL)
+	s.app = fiber.New(fiber.Config{
+		AppName:                 "ltibox",
+		ErrorHandler:            s.errorHandler,
+		BodyLimit:               cfg.MaxBodySize,
+		DisableStartupMessage:   true,
+		ReadTimeout:             30 * time.Second,
+		WriteTimeout:            60 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		EnableTrustedProxyCheck: !cfg.TrustProxy,
+		ProxyHeader:             proxyHeader(cfg.TrustProxy),
+	})
+	if cfg.Assets != nil {
+		web, err := NewWeb(WebOptions{Assets: cfg.Assets, Title: "ltibox"})
+		if err != nil {
+			return nil, err
+		}
+		s.web = web
+	}
+	s.routes()
+	return s, nil
+}
+
+func proxyHeader(trust bool) string {
+	if trust {
+		return fiber.HeaderXForwardedFor
+	}
+	return ""
+}
+
+// routes is the one route table of ltibox.
+func (s *Server) routes() {
+	app := s.app
+	app.Use(s.securityHeaders)
+
+	app.Get("/healthz", s.health)
+	app.Get("/.well-known/jwks.json", s.jwks)
+	app.Get("/lti/jwks", s.jwks)
+
+	// LTI browser flows (HTML errors).
+	app.Get("/lti/login", s.login)
+	app.Post("/lti/login", s.login)
+	app.Post("/lti/launch", s.launch)
+
+	// The SPA's session-scoped API (bearer token from the launch).
+	v1 := app.Group("/api/v1", s.requireSession)
+	v1.Get("/session", s.getSession)
+
+	// Admin JSON API for scripts and the console.
+	admin := app.Group("/api/admin", s.requireAdmin)
+	admin.Get("/platforms", s.listPlatforms)
+	admin.Post("/platforms", s.createPlatform)
+	admin.Get("/platforms/:id", s.getPlatform)
+	admin.Put("/platforms/:id", s.updatePlatform)
+	admin.Delete("/platforms/:id", s.deletePlatform)
+	admin.Post("/platforms/:id/deployments", s.addDeployment)
+	admin.Delete("/platforms/:id/deployments/:deployment", s.removeDeployment)
+	admin.Get("/keys", s.listKeys)
+	admin.Post("/keys/rotate", s.rotateKey)
+
+	if s.cfg.Demo != nil {
+		demo := adaptor.HTTPHandler(http.StripPrefix("/demo-lms", s.cfg.Demo))
+		app.All("/demo-lms", demo)
+		app.All("/demo-lms/*", demo)
+		app.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/demo-lms/", fiber.StatusFound) })
+	}
+	if s.web != nil {
+		s.web.Mount(app) // last: go-app answers every remaining GET
+	}
+}
+
+// App exposes the Fiber app (tests use app.Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown stops accepting requests and waits for running ones.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+
+func (s *Server) health(c *fiber.Ctx) error {
+	if err := s.db.Ping(c.UserContext()); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"status": "ok"})
+}

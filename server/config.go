@@ -1,0 +1,100 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// config is what every command needs; serve adds listen options.
+type config struct {
+	DataDir     string
+	BaseURL     string
+	Addr        string
+	Demo        bool
+	TrustProxy  bool
+	AdminToken  string
+	SessionTTL  time.Duration
+	Leeway      time.Duration
+	MaxTokenAge time.Duration
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	v := strings.ToLower(os.Getenv(name))
+	return v == "1" || v == "true" || v == "yes"
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
+}
+
+// flags registers the common flags on fs, defaulting from LTIBOX_* variables.
+func (c *config) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data", env("LTIBOX_DATA", "./data"), "data directory (SQLite file, admin token)")
+	fs.StringVar(&c.BaseURL, "base-url", env("LTIBOX_BASE_URL", ""), "public base URL of this tool, e.g. https://ltibox.school.edu")
+}
+
+func (c *config) serveFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", env("LTIBOX_ADDR", ":8080"), "listen address")
+	fs.BoolVar(&c.Demo, "demo", envBool("LTIBOX_DEMO"), "mount the built-in demo LMS at /demo-lms and register it")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool("LTIBOX_TRUST_PROXY"), "honour X-Forwarded-* headers from a reverse proxy")
+	fs.StringVar(&c.AdminToken, "admin-token", env("LTIBOX_ADMIN_TOKEN", ""), "bearer token for /api/admin (default: generated into DATA/admin-token)")
+	fs.DurationVar(&c.SessionTTL, "session-ttl", envDuration("LTIBOX_SESSION_TTL", 8*time.Hour), "how long a launch session lasts")
+	fs.DurationVar(&c.Leeway, "leeway", envDuration("LTIBOX_LEEWAY", 60*time.Second), "clock skew allowed on id_token times")
+	fs.DurationVar(&c.MaxTokenAge, "max-token-age", envDuration("LTIBOX_MAX_TOKEN_AGE", 5*time.Minute), "reject id_tokens issued longer ago than this")
+}
+
+func (c *config) parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if c.BaseURL == "" {
+		port := "8080"
+		if i := strings.LastIndex(c.Addr, ":"); i >= 0 && c.Addr[i+1:] != "" {
+			port = c.Addr[i+1:]
+		}
+		c.BaseURL = "http://localhost:" + port
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	return nil
+}
+
+func (c *config) dbPath() string { return filepath.Join(c.DataDir, "ltibox.db") }
+
+// adminToken returns the configured admin token, or the one stored in the data
+// directory, creating it on first start (0600, readable by the operator only).
+func (c *config) adminToken(newToken func() (string, error)) (string, error) {
+	if c.AdminToken != "" {
+		return c.AdminToken, nil
+	}
+	path := filepath.Join(c.DataDir, "admin-token")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	tok, err := newToken()
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return "", fmt.Errorf("admin token: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("admin token: %w", err)
+	}
+	return tok, nil
+}

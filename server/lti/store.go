@@ -1,0 +1,95 @@
+package lti
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"time"
+)
+
+// Store errors. Implementations wrap these so the tool can tell the cases apart.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrLoginUsed    = errors.New("login state already used")
+	ErrLoginExpired = errors.New("login state expired")
+)
+
+// Registration and deployment statuses.
+const (
+	StatusActive   = "active"
+	StatusPending  = "pending"
+	StatusDisabled = "disabled"
+	StatusRejected = "rejected" // deployments only
+)
+
+// Registration is a platform as the tool knows it, keyed by (Issuer, ClientID).
+type Registration struct {
+	ID             int64     `json:"id"`
+	Name           string    `json:"name"`
+	Issuer         string    `json:"issuer"`
+	ClientID       string    `json:"clientId"`
+	AuthURL        string    `json:"authUrl"`
+	TokenURL       string    `json:"tokenUrl"`
+	TokenAudience  string    `json:"tokenAudience,omitempty"` // Brightspace: client-assertion aud differs from the token URL
+	JWKSURL        string    `json:"jwksUrl"`
+	Preset         string    `json:"preset"`
+	Status         string    `json:"status"`
+	AllowAnonymous bool      `json:"allowAnonymous"` // accept resource-link launches without sub
+	CreatedAt      time.Time `json:"createdAt"`
+}
+
+// Deployment is one install of a registration (a Moodle tool type, a Canvas
+// account or course install, a Blackboard institution).
+type Deployment struct {
+	ID             int64     `json:"id"`
+	RegistrationID int64     `json:"registrationId"`
+	DeploymentID   string    `json:"deploymentId"`
+	Status         string    `json:"status"`
+	CreatedAt      time.Time `json:"createdAt"`
+}
+
+// PlatformStore gives the tool read access to registrations and deployments.
+type PlatformStore interface {
+	// RegistrationsByIssuer returns every registration of issuer (empty if none).
+	RegistrationsByIssuer(ctx context.Context, issuer string) ([]*Registration, error)
+	// Registration returns one registration by id (ErrNotFound if absent).
+	Registration(ctx context.Context, id int64) (*Registration, error)
+	// DeploymentStatus returns the status of a deployment, ErrNotFound if never seen.
+	DeploymentStatus(ctx context.Context, registrationID int64, deploymentID string) (string, error)
+}
+
+// LoginState is what the tool remembers between login initiation and launch.
+type LoginState struct {
+	StateHash      string
+	Nonce          string
+	RegistrationID int64
+	TargetLinkURI  string
+	LoginHint      string
+	DeploymentHint string
+	Binding        string // how the state is bound to the browser: cookie, storage, window
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+}
+
+// LoginStore keeps login states. ConsumeLogin must be atomic: exactly one caller
+// gets a state; later callers get ErrLoginUsed, and unknown states ErrNotFound.
+type LoginStore interface {
+	SaveLogin(ctx context.Context, s *LoginState) error
+	ConsumeLogin(ctx context.Context, stateHash string) (*LoginState, error)
+}
+
+// Key is one tool signing key.
+type Key struct {
+	KID       string
+	Private   *rsa.PrivateKey
+	CreatedAt time.Time
+	RetiredAt *time.Time // nil for the current key
+}
+
+// KeyStore keeps the tool's signing keys.
+type KeyStore interface {
+	// Keys returns every key, current first, then retired ones newest first.
+	Keys(ctx context.Context) ([]*Key, error)
+	// AddCurrentKey stores k as the current key and retires the previous one, atomically.
+	AddCurrentKey(ctx context.Context, k *Key) error
+}

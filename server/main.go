@@ -1,0 +1,77 @@
+// Command ltibox is a complete LTI 1.3 Advantage tool in one binary.
+//
+//	ltibox serve [--demo]            run the server
+//	ltibox platform add|list|show|remove
+//	ltibox deployment add|remove
+//	ltibox keys list|rotate
+//	ltibox version
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "ltibox:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+const usage = `ltibox — a complete LTI 1.3 Advantage tool in one binary.
+
+Usage:
+  ltibox serve [flags]                 run the server (--demo adds the built-in demo LMS)
+  ltibox platform add [flags]          register an LMS by hand
+  ltibox platform list                 list registered LMSs
+  ltibox platform show ID              one LMS, its deployments and the URLs to paste into it
+  ltibox platform remove ID            remove an LMS and everything launched from it
+  ltibox deployment add ID DEPLOYMENT  allow a deployment of an LMS
+  ltibox deployment remove ID DEPLOYMENT
+  ltibox keys list                     list the tool's signing keys
+  ltibox keys rotate                   make a new signing key (the old one stays published for 7 days)
+  ltibox version
+
+Every command takes --data DIR (env LTIBOX_DATA, default ./data) and
+--base-url URL (env LTIBOX_BASE_URL, default http://localhost:8080).
+`
+
+// run dispatches a command line; main only wires signals and exit codes, so tests can call run.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, args[1:], stdout, stderr)
+	case "platform":
+		return cmdPlatform(ctx, args[1:], stdout, stderr)
+	case "deployment":
+		return cmdDeployment(ctx, args[1:], stdout, stderr)
+	case "keys":
+		return cmdKeys(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "ltibox", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
+	return errUsage
+}

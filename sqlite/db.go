@@ -1,0 +1,82 @@
+// Package sqlite is the only package of ltibox that speaks SQL. It stores
+// registrations, deployments, tool keys, login states, launch sessions, users
+// and courses in one SQLite file (modernc.org/sqlite, no cgo).
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// DB is the ltibox store. Now is the clock every method uses, so tests can move time.
+type DB struct {
+	db  *sql.DB
+	DSN string
+	Now func() time.Time
+}
+
+// Open opens (creating if needed) the SQLite file at path and applies pending migrations.
+// WAL lets readers run beside the one writer; busy_timeout makes writers queue instead
+// of failing; _txlock=immediate takes the write lock at BEGIN so two writers never
+// deadlock upgrading from a read lock.
+func Open(path string) (*DB, error) {
+	if path == "" || path == ":memory:" {
+		return nil, errors.New("open store: a file path is required (an in-memory database does not work with a connection pool)")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+	}
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(ON)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	sqldb.SetMaxOpenConns(8)
+	sqldb.SetMaxIdleConns(8)
+	sqldb.SetConnMaxIdleTime(0)
+	db := &DB{db: sqldb, DSN: dsn, Now: time.Now}
+	if err := db.migrate(context.Background()); err != nil {
+		sqldb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.db.Close() }
+
+func (db *DB) now() time.Time { return db.Now().UTC() }
+
+// tx runs fn in one write transaction: committed when fn returns nil, rolled back otherwise.
+func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Ping checks the database answers (used by the health endpoint).
+func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }

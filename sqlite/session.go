@@ -1,0 +1,120 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ltibox/ltibox/server/model"
+)
+
+// CreateSession stores a verified launch: it upserts the user and the course and
+// inserts the session, all in one transaction, and fills in the ids.
+func (db *DB) CreateSession(ctx context.Context, tokenHash string, s *model.LaunchSession) error {
+	now := db.now()
+	roles, err := json.Marshal(s.Roles)
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	claims, err := json.Marshal(s.Claims)
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		var userID, contextID sql.NullInt64
+		if u := s.User; u != nil {
+			u.PlatformID = s.RegistrationID
+			if err := tx.QueryRowContext(ctx, `INSERT INTO users (registration_id, subject, name, given_name, family_name, email, last_seen_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (registration_id, subject) DO UPDATE SET name = excluded.name, given_name = excluded.given_name,
+					family_name = excluded.family_name, email = excluded.email, last_seen_at = excluded.last_seen_at
+				RETURNING id`, s.RegistrationID, u.Subject, u.Name, u.GivenName, u.FamilyName, u.Email, now.Unix()).Scan(&u.ID); err != nil {
+				return fmt.Errorf("upsert user: %w", err)
+			}
+			userID = sql.NullInt64{Int64: u.ID, Valid: true}
+		}
+		if c := s.Context; c != nil {
+			c.PlatformID = s.RegistrationID
+			if err := tx.QueryRowContext(ctx, `INSERT INTO contexts (registration_id, deployment_id, context_id, label, title, last_seen_at)
+				VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (registration_id, deployment_id, context_id) DO UPDATE SET label = excluded.label, title = excluded.title, last_seen_at = excluded.last_seen_at
+				RETURNING id`, s.RegistrationID, s.DeploymentID, c.ContextID, c.Label, c.Title, now.Unix()).Scan(&c.ID); err != nil {
+				return fmt.Errorf("upsert context: %w", err)
+			}
+			contextID = sql.NullInt64{Int64: c.ID, Valid: true}
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, registration_id, deployment_id, user_id, context_id, resource_link_id, link_title, message_type, role, roles, claims, binding, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			tokenHash, s.RegistrationID, s.DeploymentID, userID, contextID, s.ResourceLinkID, s.LinkTitle, s.MessageType, string(s.Role), roles, claims, s.Binding, now.Unix(), s.ExpiresAt.Unix())
+		if err != nil {
+			return fmt.Errorf("insert session: %w", err)
+		}
+		s.ID, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	s.CreatedAt = now.Truncate(time.Second)
+	return nil
+}
+
+// SessionByTokenHash returns the unexpired session for a token hash; an unknown
+// or expired token is EUNAUTHORIZED.
+func (db *DB) SessionByTokenHash(ctx context.Context, tokenHash string) (*model.LaunchSession, error) {
+	var (
+		s                                   model.LaunchSession
+		userID, contextID                   sql.NullInt64
+		uSub, uName, uGiven, uFamily, uMail sql.NullString
+		cCtx, cLabel, cTitle                sql.NullString
+		role, roles, claims                 string
+		created, expires                    int64
+	)
+	err := db.db.QueryRowContext(ctx, `SELECT s.id, s.registration_id, s.deployment_id, s.user_id, s.context_id, s.resource_link_id, s.link_title, s.message_type,
+			s.role, s.roles, s.claims, s.binding, s.created_at, s.expires_at,
+			u.subject, u.name, u.given_name, u.family_name, u.email, c.context_id, c.label, c.title
+		FROM sessions s LEFT JOIN users u ON u.id = s.user_id LEFT JOIN contexts c ON c.id = s.context_id
+		WHERE s.token_hash = ? AND s.expires_at > ?`, tokenHash, db.now().Unix()).
+		Scan(&s.ID, &s.RegistrationID, &s.DeploymentID, &userID, &contextID, &s.ResourceLinkID, &s.LinkTitle, &s.MessageType,
+			&role, &roles, &claims, &s.Binding, &created, &expires,
+			&uSub, &uName, &uGiven, &uFamily, &uMail, &cCtx, &cLabel, &cTitle)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, model.Errorf(model.EUNAUTHORIZED, "Your session has expired or is not valid. Relaunch the activity from your course.")
+	} else if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	s.Role = model.Role(role)
+	s.CreatedAt, s.ExpiresAt = time.Unix(created, 0).UTC(), time.Unix(expires, 0).UTC()
+	if err := json.Unmarshal([]byte(roles), &s.Roles); err != nil {
+		return nil, fmt.Errorf("session roles: %w", err)
+	}
+	if err := json.Unmarshal([]byte(claims), &s.Claims); err != nil {
+		return nil, fmt.Errorf("session claims: %w", err)
+	}
+	if userID.Valid {
+		s.User = &model.User{ID: userID.Int64, PlatformID: s.RegistrationID, Subject: uSub.String, Name: uName.String, GivenName: uGiven.String, FamilyName: uFamily.String, Email: uMail.String}
+	}
+	if contextID.Valid {
+		s.Context = &model.Context{ID: contextID.Int64, PlatformID: s.RegistrationID, ContextID: cCtx.String, Label: cLabel.String, Title: cTitle.String}
+	}
+	return &s, nil
+}
+
+// CountSessions counts stored sessions (tests assert nothing was stored on rejection).
+func (db *DB) CountSessions(ctx context.Context) (int, error) {
+	var n int
+	err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions`).Scan(&n)
+	return n, err
+}
+
+// SweepSessions deletes sessions that expired before the given time.
+func (db *DB) SweepSessions(ctx context.Context, before time.Time) (int64, error) {
+	res, err := db.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ?`, before.Unix())
+	if err != nil {
+		return 0, fmt.Errorf("sweep sessions: %w", err)
+	}
+	return res.RowsAffected()
+}
