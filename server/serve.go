@@ -41,6 +41,10 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, db: db, log: log}
+	if err := db.SeedActivities(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.tool, err = lti.New(lti.Config{
 		BaseURL:       cfg.BaseURL,
 		AllowInsecure: cfg.Demo,
