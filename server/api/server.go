@@ -97,6 +97,11 @@ func (s *Server) routes() {
 	app.Post("/lti/login", s.login)
 	app.Post("/lti/launch", s.launch)
 
+	// Dynamic registration (issue 6).
+	app.Get("/lti/register", s.registerStart)
+	app.Post("/lti/register", s.registerFinish)
+	app.Get("/lti/register/close.js", s.registerCloseJS)
+
 	// The SPA's session-scoped API (bearer token from the launch).
 	v1 := app.Group("/api/v1", s.requireSession)
 	v1.Get("/session", s.getSession)

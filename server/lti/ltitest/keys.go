@@ -123,6 +123,7 @@ func (p *Platform) handleOpenIDConfiguration(w http.ResponseWriter, r *http.Requ
 		"authorization_endpoint":                p.AuthURL(),
 		"token_endpoint":                        p.TokenURL(),
 		"jwks_uri":                              p.JWKSURL(),
+		"registration_endpoint":                 p.RegistrationEndpoint(),
 		"token_endpoint_auth_methods_supported": []string{"private_key_jwt"},
 		"token_endpoint_auth_signing_alg_values_supported": []string{"RS256"},
 		"scopes_supported":                      append([]string{"openid"}, allScopes...),

@@ -89,6 +89,10 @@ type Platform struct {
 	delay    time.Duration
 	requests []Request
 
+	regTokens     map[string]*registrationToken // dynamic registration (registration.go)
+	dynRegs       []DynamicRegistration
+	deploymentSeq int
+
 	kfMu     sync.Mutex
 	keyfuncs map[string]keyfunc.Keyfunc // tool JWKS URL -> cached key set
 }
@@ -184,6 +188,9 @@ func (p *Platform) routes() http.Handler {
 	mux.HandleFunc("GET /ags/{context}/lineitems/{id}/results", p.handleResults)
 	mux.HandleFunc("GET /nrps/{context}/memberships", p.handleMemberships)
 	mux.HandleFunc("POST /deeplink/return", p.handleDeepLinkReturn)
+	mux.HandleFunc("POST /register", p.handleRegister) // dynamic registration (registration.go)
+	mux.HandleFunc("GET /register-tool", p.handleRegisterTool)
+	mux.HandleFunc("GET /register-tool.js", handleRegisterToolJS)
 	return p.record(mux)
 }
 
