@@ -11,6 +11,7 @@ require (
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/google/go-cmp v0.7.0
 	github.com/maxence-charriere/go-app/v10 v10.1.11
+	golang.org/x/crypto v0.59.0
 	golang.org/x/time v0.15.0
 	modernc.org/sqlite v1.62.0
 )

@@ -4,6 +4,7 @@
 //	ltibox platform add|list|show|remove
 //	ltibox deployment add|remove
 //	ltibox keys list|rotate
+//	ltibox admin create
 //	ltibox version
 package main
 
@@ -44,6 +45,7 @@ Usage:
   ltibox deployment remove ID DEPLOYMENT
   ltibox keys list                     list the tool's signing keys
   ltibox keys rotate                   make a new signing key (the old one stays published for 7 days)
+  ltibox admin create --username NAME create a console administrator (password on stdin)
   ltibox version
 
 Every command takes --data DIR (env LTIBOX_DATA, default ./data) and
@@ -65,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdDeployment(ctx, args[1:], stdout, stderr)
 	case "keys":
 		return cmdKeys(ctx, args[1:], stdout, stderr)
+	case "admin":
+		return cmdAdmin(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "ltibox", version)
 		return nil

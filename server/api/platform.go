@@ -1,7 +1,6 @@
 package api
 
 import (
-	"crypto/subtle"
 	"strconv"
 	"strings"
 
@@ -10,15 +9,6 @@ import (
 	"github.com/ltibox/ltibox/server/lti"
 	"github.com/ltibox/ltibox/server/model"
 )
-
-// requireAdmin protects /api/admin with the admin token (for scripts).
-func (s *Server) requireAdmin(c *fiber.Ctx) error {
-	tok, ok := bearer(c)
-	if !ok || s.cfg.AdminToken == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AdminToken)) != 1 {
-		return model.Errorf(model.EUNAUTHORIZED, "Admin access requires a valid admin token.")
-	}
-	return c.Next()
-}
 
 // PlatformInput is the body of create/update platform requests.
 type PlatformInput struct {

@@ -39,6 +39,8 @@ type Server struct {
 	app  *fiber.App
 	web  *Web
 	csp  *cspCache
+
+	logins loginLimiter // console sign-in rate limit (issue 6)
 }
 
 // New builds the server and its route table.
@@ -106,7 +108,14 @@ func (s *Server) routes() {
 	v1 := app.Group("/api/v1", s.requireSession)
 	v1.Get("/session", s.getSession)
 
-	// Admin JSON API for scripts and the console.
+	// Console sign-in (issue 6): public, so registered before the guarded group.
+	app.Get("/api/admin/status", s.adminStatus)
+	app.Post("/api/admin/setup", s.adminSetup)
+	app.Post("/api/admin/login", s.adminLogin)
+	app.Get("/api/admin/session", s.adminSession)
+	app.Post("/api/admin/logout", s.adminLogout)
+
+	// Admin JSON API for scripts and the console (admin token, or console session + CSRF).
 	admin := app.Group("/api/admin", s.requireAdmin)
 	admin.Get("/platforms", s.listPlatforms)
 	admin.Post("/platforms", s.createPlatform)
