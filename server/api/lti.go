@@ -117,6 +117,13 @@ func (s *Server) learnFrameOrigins(c *fiber.Ctx, sess *model.LaunchSession) {
 	}
 }
 
+// launchGet answers a person who opened the launch URL directly.
+func (s *Server) launchGet(c *fiber.Ctx) error {
+	return s.renderError(c, fiber.StatusMethodNotAllowed, errorPage{Title: "Open ltibox from your course",
+		Message: "This address is where your LMS sends launches; it does not work on its own.",
+		Hint:    "Go to your course in the LMS and open the ltibox activity there.", Code: "launch.direct_visit"})
+}
+
 // landingPath is the SPA view a launch opens.
 func landingPath(s *model.LaunchSession) string {
 	if s.MessageType == lti.MessageDeepLinking {

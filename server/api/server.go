@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
 	"github.com/ltibox/ltibox/server/lti"
+	"github.com/ltibox/ltibox/server/model"
 	"github.com/ltibox/ltibox/sqlite"
 )
 
@@ -133,6 +134,10 @@ func (s *Server) routes() {
 		app.All("/demo-lms/*", demo)
 		app.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/demo-lms/", fiber.StatusFound) })
 	}
+	app.Get("/lti/launch", s.launchGet)
+	app.All("/api/*", func(c *fiber.Ctx) error {
+		return model.Errorf(model.ENOTFOUND, "No such API endpoint: %s %s.", c.Method(), c.Path())
+	})
 	if s.web != nil {
 		s.web.Mount(app) // last: go-app answers every remaining GET
 	}
