@@ -77,6 +77,7 @@ func (db *DB) CountRegistrations(ctx context.Context) (registrations, deployment
 // CreateRegistrationWithDeployment stores a registration and its first
 // deployment in one transaction (dynamic registration).
 func (db *DB) CreateRegistrationWithDeployment(ctx context.Context, r *lti.Registration, deploymentID string) error {
+	defer db.plat.reset()
 	if r.Status == "" {
 		r.Status = lti.StatusActive
 	}
