@@ -88,6 +88,7 @@ func (s *Server) launch(c *fiber.Ctx) error {
 	if state != "" && bound != "" {
 		c.Response().Header.Add(fiber.HeaderSetCookie, stateCookie(state, -1))
 	}
+	s.recordLaunch(c, l, err) // launch log and approval queue (issue 6)
 	if err != nil {
 		return err
 	}

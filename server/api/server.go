@@ -127,6 +127,19 @@ func (s *Server) routes() {
 	admin.Delete("/platforms/:id/deployments/:deployment", s.removeDeployment)
 	admin.Get("/keys", s.listKeys)
 	admin.Post("/keys/rotate", s.rotateKey)
+	// Console (issue 6).
+	admin.Get("/presets", s.listPresets)
+	admin.Get("/settings", s.getSettings)
+	admin.Put("/settings", s.putSettings)
+	admin.Get("/pending", s.listPending)
+	admin.Post("/platforms/:id/status", s.setPlatformStatus)
+	admin.Post("/platforms/:id/deployments/:deployment/approve", s.approveDeployment)
+	admin.Post("/platforms/:id/deployments/:deployment/reject", s.rejectDeployment)
+	admin.Get("/launches", s.listLaunches)
+	admin.Get("/launches/:id", s.getLaunch)
+	admin.Get("/activities", s.listLibrary)
+	admin.Post("/activities", s.createLibraryActivity)
+	admin.Put("/activities/:id", s.updateLibraryActivity)
 
 	if s.cfg.Demo != nil {
 		demo := adaptor.HTTPHandler(http.StripPrefix("/demo-lms", s.cfg.Demo))
