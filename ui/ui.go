@@ -35,6 +35,8 @@ func Register() {
 		app.Route(PathHome, home)
 
 		app.Handle(actionLoadSession, handleLoadSession)
+
+		registerAdmin() // the admin console (issue 6)
 	})
 }
 
