@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ltibox/ltibox/server/browsertest"
+	"github.com/ltibox/ltibox/server/lti/ltitest"
 )
 
 // TestConsole_SetupLoginAddMoodle is the IT person's first visit: first-run
@@ -127,5 +129,72 @@ func TestDynamicRegistration_CloseMessageInFrame(t *testing.T) {
 	regs, err := a.db.RegistrationsByIssuer(context.Background(), base+"/demo-lms")
 	if err != nil || len(regs) != 2 || regs[1].Status != "pending" {
 		t.Fatalf("registrations after the browser flow: %v %v", regs, err)
+	}
+}
+
+// TestConsole_ApproveQueuedDeployment: a launch from an unknown deployment is
+// refused and queued; the admin approves it in the console, reads the failed
+// launch in the debugger, and the next launch works. Signed out, the console
+// shows no data.
+func TestConsole_ApproveQueuedDeployment(t *testing.T) {
+	a, base, stop := startApp(t, t.TempDir(), true)
+	defer stop()
+	urls := a.tool.URLs()
+	a.demo.RegisterTool(ltitest.ToolConfig{ClientID: demoClientID, DeploymentIDs: []string{"1", "9"}, LoginURL: urls.LoginURL,
+		RedirectURIs: []string{urls.RedirectURL}, TargetLinkURI: urls.TargetLinkURI, JWKSURL: urls.JWKSURL})
+	launch := func() (int, string) {
+		resp, err := a.demo.Launch(context.Background(), noRedirectClient(), ltitest.LaunchSpec{DeploymentID: "9", UserID: "instructor"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if st, body := launch(); st != 403 || !strings.Contains(body, "approval queue") {
+		t.Fatalf("unknown deployment launch = %d %.300s", st, body)
+	}
+
+	bctx := browsertest.New(t)
+	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+	defer cancel()
+	var status, check, claims, signedOut string
+	var launchTables int
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(base+"/admin/approvals"),
+		chromedp.WaitVisible(`main[data-auth="setup"]`),
+		chromedp.SendKeys(`#username`, "root"),
+		chromedp.SendKeys(`#password`, "correct horse battery"),
+		chromedp.Click(`#signin-submit`),
+		chromedp.WaitVisible(`#pending-deployments tr[data-deployment="9"]`),
+		chromedp.Click(`button[aria-label="Approve deployment 9"]`),
+		chromedp.WaitVisible(`#nothing-pending`),
+		chromedp.Text(`#status`, &status),
+		chromedp.Click(`a[href="/admin/launches"]`),
+		chromedp.WaitVisible(`#launches tr.launch-failed button`),
+		chromedp.Click(`#launches tr.launch-failed button`),
+		chromedp.WaitVisible(`#debugger`),
+		chromedp.Text(`#debug-check`, &check),
+		chromedp.Text(`#debug-claims`, &claims),
+		chromedp.Click(`#sign-out`),
+		chromedp.WaitVisible(`main[data-auth="login"]`),
+		chromedp.Navigate(base+"/admin/launches"),
+		chromedp.WaitVisible(`main[data-auth="login"]`),
+		chromedp.Evaluate(`document.querySelectorAll('#launches').length`, &launchTables),
+		chromedp.Text(`#main`, &signedOut),
+	)
+	if err != nil {
+		var html string
+		_ = chromedp.Run(bctx, chromedp.OuterHTML(`body`, &html, chromedp.ByQuery))
+		t.Fatalf("console approval flow: %v\n%s", err, html)
+	}
+	if !strings.Contains(status, "Approved deployment 9") || check != "launch.deployment_unknown" || !strings.Contains(claims, `"9"`) {
+		t.Errorf("status %q, check %q, claims %q", status, check, claims)
+	}
+	if launchTables != 0 || strings.Contains(signedOut, "deployment_unknown") {
+		t.Errorf("signed-out console shows launch data: %q", signedOut)
+	}
+	if st, body := launch(); st != 303 {
+		t.Fatalf("launch after approval = %d %.300s", st, body)
 	}
 }

@@ -115,6 +115,29 @@ func (c *adminConsole) OnMount(ctx app.Context) {
 	c.checkAuth(ctx)
 }
 
+// OnNav follows client-side navigation between console pages: go-app keeps
+// this component (same type on every console route), so the page comes from the URL.
+func (c *adminConsole) OnNav(ctx app.Context) {
+	p := adminPageOf(ctx.Page().URL().Path)
+	if p == c.page {
+		return
+	}
+	c.page, c.debug, c.showForm, c.shown, c.showAct, c.filter, c.status, c.errMsg = p, nil, false, 0, false, "", "", ""
+	if c.auth == authReady {
+		c.reload(ctx)
+	}
+}
+
+// adminPageOf maps a path to its console page (Platforms by default).
+func adminPageOf(path string) string {
+	for _, p := range adminPages {
+		if p.path == path {
+			return p.path
+		}
+	}
+	return PathAdmin
+}
+
 // checkAuth asks whether setup is open or a session exists, then loads the page.
 func (c *adminConsole) checkAuth(ctx app.Context) {
 	ctx = c.mctx

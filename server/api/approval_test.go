@@ -84,3 +84,81 @@ func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// TestDynamicRegistration_ApproveThenLaunch: a pending registration launches
+// once the admin activates it from the console.
+func TestDynamicRegistration_ApproveThenLaunch(t *testing.T) {
+	h := newHarness(t)
+	cookie, csrf := h.signedIn()
+	_, page := h.registerStart(h.lms.RegistrationURL(h.url + "/lti/register"))
+	h.registerFinish(page)
+	dr := h.lms.DynamicRegistrations()[0]
+	_, pending := h.consoleCall("GET", "/api/admin/pending", cookie, "", "")
+	var p struct {
+		Platforms []struct {
+			ID       int64  `json:"id"`
+			ClientID string `json:"clientId"`
+			Preset   string `json:"preset"`
+		} `json:"platforms"`
+	}
+	if err := json.Unmarshal([]byte(pending), &p); err != nil || len(p.Platforms) != 1 || p.Platforms[0].ClientID != dr.ClientID {
+		t.Fatalf("pending platforms = %s", pending)
+	}
+	id := itoa(p.Platforms[0].ID)
+	if resp, body := h.consoleCall("POST", "/api/admin/platforms/"+id+"/status", cookie, csrf, `{"status":"bogus"}`); resp.StatusCode != 400 {
+		t.Errorf("bogus status = %d %s", resp.StatusCode, body)
+	}
+	if resp, body := h.consoleCall("POST", "/api/admin/platforms/"+id+"/status", cookie, csrf, `{"status":"active"}`); resp.StatusCode != 200 || !strings.Contains(body, `"status":"active"`) {
+		t.Fatalf("activate = %d %s", resp.StatusCode, body)
+	}
+	resp, _ := h.launch(ltitest.LaunchSpec{ClientID: dr.ClientID, DeploymentID: dr.DeploymentID})
+	sessionToken(t, resp)
+}
+
+// TestConsoleAPI_Scenarios covers the console endpoints through app.Test.
+func TestConsoleAPI_Scenarios(t *testing.T) {
+	h := newHarness(t)
+	cookie, csrf := h.signedIn()
+	scenarios := []struct {
+		name, method, path, body string
+		status                   int
+		contains                 []string
+	}{
+		{"presets", "GET", "/api/admin/presets", "", 200, []string{`"key":"moodle"`, `"tokenAudience":"https://api.brightspace.com/auth/token"`, `"tokenUrl":"https://sso.canvaslms.com/login/oauth2/token"`}},
+		{"settings default to pending", "GET", "/api/admin/settings", "", 200, []string{`"approval":"pending"`, `"allowPrivate":false`, `"registrationUrl":"` + h.url + `/lti/register"`, `"keyOverlapHours":168`}},
+		{"bad policy", "PUT", "/api/admin/settings", `{"approval":"yes"}`, 400, []string{"active or pending"}},
+		{"policy active", "PUT", "/api/admin/settings", `{"approval":"active","allowPrivate":true}`, 200, []string{`"approval":"active"`, `"allowPrivate":true`}},
+		{"platform setup for Moodle", "POST", "/api/admin/platforms", `{"name":"Moodle","issuer":"https://m.example","clientId":"c","authUrl":"https://m.example/mod/lti/auth.php","tokenUrl":"https://m.example/mod/lti/token.php","jwksUrl":"https://m.example/mod/lti/certs.php","preset":"moodle"}`, 201,
+			[]string{`"where":"Site administration`, `\"login_url\": \"` + h.url + `/lti/login\"`}},
+		{"platform setup for Canvas", "POST", "/api/admin/platforms", `{"name":"Canvas","issuer":"https://canvas.instructure.com","clientId":"1000","authUrl":"https://sso.canvaslms.com/api/lti/authorize_redirect","tokenUrl":"https://sso.canvaslms.com/login/oauth2/token","jwksUrl":"https://sso.canvaslms.com/api/lti/security/jwks","preset":"canvas"}`, 201,
+			[]string{`\"oidc_initiation_url\": \"` + h.url + `/lti/login\"`, `privacy_level`, `assignment_selection`}},
+		{"library create", "POST", "/api/admin/activities", `{"title":"Essay","instructions":"Write.","graded":true,"scoreMaximum":10}`, 201, []string{`"title":"Essay"`}},
+		{"library update", "PUT", "/api/admin/activities/1", `{"title":"Essay 2","instructions":"Write more.","graded":true,"scoreMaximum":20}`, 200, []string{`"title":"Essay 2"`, `"scoreMaximum":20`}},
+		{"library", "GET", "/api/admin/activities", "", 200, []string{`"title":"Essay 2"`}},
+		{"library invalid", "POST", "/api/admin/activities", `{"title":""}`, 400, nil},
+		{"launch unknown", "GET", "/api/admin/launches/999", "", 404, []string{"Launch not found."}},
+		{"no pending", "GET", "/api/admin/pending", "", 200, []string{`"platforms":[]`, `"deployments":[]`}},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			resp, body := h.consoleCall(sc.method, sc.path, cookie, csrf, sc.body)
+			if resp.StatusCode != sc.status {
+				t.Errorf("%s %s = %d %s, want %d", sc.method, sc.path, resp.StatusCode, body, sc.status)
+			}
+			for _, want := range sc.contains {
+				if !strings.Contains(body, want) {
+					t.Errorf("%s %s: body lacks %s: %s", sc.method, sc.path, want, body)
+				}
+			}
+		})
+	}
+	// With the policy set to active, a dynamic registration is active at once.
+	_, page := h.registerStart(h.lms.RegistrationURL(h.url + "/lti/register"))
+	if strings.Contains(page, "must approve") {
+		t.Errorf("services page warns about approval under the active policy")
+	}
+	h.registerFinish(page)
+	dr := h.lms.DynamicRegistrations()[0]
+	resp, _ := h.launch(ltitest.LaunchSpec{ClientID: dr.ClientID, DeploymentID: dr.DeploymentID})
+	sessionToken(t, resp)
+}
