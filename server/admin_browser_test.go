@@ -65,6 +65,7 @@ func TestConsole_SetupLoginAddMoodle(t *testing.T) {
 		chromedp.SetValue(`#preset`, "moodle"),
 		chromedp.Evaluate(`document.querySelector('#preset').dispatchEvent(new Event('change', {bubbles: true}))`, nil),
 		chromedp.SendKeys(`#site`, "https://moodle.school.example"),
+		chromedp.Poll(`document.querySelector('#token-url').value.startsWith('https://moodle.school.example/')`, nil, chromedp.WithPollingTimeout(10*time.Second)),
 		chromedp.Value(`#auth-url`, &authURL),
 		chromedp.Value(`#token-url`, &tokenURL),
 		chromedp.SendKeys(`#client-id`, "Kx7moodleClient"),
