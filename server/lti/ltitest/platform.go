@@ -83,7 +83,11 @@ type Platform struct {
 	differences   bool
 	shortRoles    bool
 
-	deepLinks []DeepLinkResponse
+	deepLinks  []DeepLinkResponse
+	dlRequests map[string]*dlRequest // deep-linking requests by the id in their return URL
+	dlSeq      int
+	links      []Link // resource links created by deep linking
+	linkSeq    int
 
 	failures []failure
 	delay    time.Duration
