@@ -97,8 +97,12 @@ func (s *Server) launch(c *fiber.Ctx) error {
 		return err
 	}
 	s.learnFrameOrigins(c, sess)
+	landing := landingPath(sess)
+	if s.recordResourceLink(c, sess) { // issue 3: a link with an activity opens it (link_routing.go)
+		landing = pathActivity
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Redirect(landingPath(sess)+"#session="+token, fiber.StatusSeeOther)
+	return c.Redirect(landing+"#session="+token, fiber.StatusSeeOther)
 }
 
 // learnFrameOrigins remembers where this verified launch came from, so the CSP
