@@ -172,6 +172,8 @@ func (p *Platform) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", p.handleDemo)
 	mux.HandleFunc("POST /start", p.handleStart)
+	mux.HandleFunc("POST /start/deeplink", p.handleStartDeepLink) // deeplink_demo.go
+	mux.HandleFunc("POST /start/link", p.handleStartLink)
 	mux.HandleFunc("GET /autosubmit.js", handleAutosubmitJS)
 	mux.HandleFunc("GET /return", p.handleReturn)
 	mux.HandleFunc("GET /.well-known/openid-configuration", p.handleOpenIDConfiguration)
