@@ -221,7 +221,9 @@ type linkStatus struct {
 	err    string
 }
 
-func newLinkStatus(role model.Role) *linkStatus { return &linkStatus{Role: role, status: statusLoading} }
+func newLinkStatus(role model.Role) *linkStatus {
+	return &linkStatus{Role: role, status: statusLoading}
+}
 
 func (l *linkStatus) OnMount(ctx app.Context) {
 	tok := sessionToken(ctx)

@@ -280,7 +280,7 @@ func (p *pickerPage) renderLoaded() app.UI {
 
 func (p *pickerPage) renderSearch() app.UI {
 	filter := func(value, label string) app.UI {
-		in := app.Input().Type("radio").ID("filter-"+orAll(value)).Name("filter").Value(value).OnChange(p.onFilter)
+		in := app.Input().Type("radio").ID("filter-" + orAll(value)).Name("filter").Value(value).OnChange(p.onFilter)
 		if p.graded == value {
 			in = in.Checked(true)
 		}
