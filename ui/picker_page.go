@@ -117,8 +117,18 @@ func (p *pickerPage) onSearch(ctx app.Context, e app.Event) {
 	p.reload(ctx)
 }
 
+// onFilter maps the filter radios to the API's graded parameter. The radio
+// values avoid "true"/"false": go-app's prerender writes those as bare
+// boolean attributes.
 func (p *pickerPage) onFilter(ctx app.Context, e app.Event) {
-	p.graded = ctx.JSSrc().Get("value").String()
+	switch ctx.JSSrc().Get("value").String() {
+	case "graded":
+		p.graded = "true"
+	case "ungraded":
+		p.graded = "false"
+	default:
+		p.graded = ""
+	}
 	p.reload(ctx)
 }
 
@@ -133,7 +143,7 @@ func (p *pickerPage) activity(id int64) (model.Activity, bool) {
 
 // toggle picks or unpicks an activity. Without accept_multiple a pick
 // replaces the previous one (radio buttons).
-func (p *pickerPage) toggle(ctx app.Context, id int64, on bool) {
+func (p *pickerPage) toggle(id int64, on bool) {
 	p.preview = id
 	if !on {
 		p.selected = slices.DeleteFunc(p.selected, func(x int64) bool { return x == id })
@@ -218,7 +228,7 @@ func (p *pickerPage) create(ctx app.Context, e app.Event) {
 			}
 			p.list = append([]model.Activity{created}, p.list...)
 			p.newTitle, p.newInstructions, p.newTag, p.newGraded = "", "", "", false
-			p.toggle(ctx, created.ID, true)
+			p.toggle(created.ID, true)
 			p.notice = fmt.Sprintf("Created %q and selected it.", created.Title)
 		})
 	})
@@ -279,30 +289,23 @@ func (p *pickerPage) renderLoaded() app.UI {
 }
 
 func (p *pickerPage) renderSearch() app.UI {
-	filter := func(value, label string) app.UI {
-		in := app.Input().Type("radio").ID("filter-" + orAll(value)).Name("filter").Value(value).OnChange(p.onFilter)
-		if p.graded == value {
+	filter := func(value, graded, label string) app.UI {
+		in := app.Input().Type("radio").ID("filter-" + value).Name("filter").Value(value).OnChange(p.onFilter)
+		if p.graded == graded {
 			in = in.Checked(true)
 		}
-		return app.Span().Class("choice").Body(in, app.Label().For("filter-"+orAll(value)).Text(label))
+		return app.Span().Class("choice").Body(in, app.Label().For("filter-"+value).Text(label))
 	}
 	return app.Div().Role("search").Class("picker-search").Body(
 		app.Label().For("picker-search").Text("Search activities"),
 		app.Input().Type("search").ID("picker-search").Value(p.query).Placeholder("Title, instructions or tag").OnInput(p.onSearch),
 		app.FieldSet().Class("inline").Body(
 			app.Legend().Text("Show"),
-			filter("", "All"),
-			filter("true", "Graded"),
-			filter("false", "Not graded"),
+			filter("all", "", "All"),
+			filter("graded", "true", "Graded"),
+			filter("ungraded", "false", "Not graded"),
 		),
 	)
-}
-
-func orAll(v string) string {
-	if v == "" {
-		return "all"
-	}
-	return v
 }
 
 func (p *pickerPage) renderList() app.UI {
@@ -330,7 +333,7 @@ func (p *pickerPage) renderRow(a model.Activity, kind string) app.UI {
 	sid := strconv.FormatInt(id, 10)
 	ch, picked := p.choices[id]
 	box := app.Input().Type(kind).ID("pick-"+sid).Name("pick").Value(sid).
-		OnChange(func(ctx app.Context, e app.Event) { p.toggle(ctx, id, ctx.JSSrc().Get("checked").Bool()) }, app.EventScope(id))
+		OnChange(func(ctx app.Context, e app.Event) { p.toggle(id, ctx.JSSrc().Get("checked").Bool()) }, app.EventScope(id))
 	if picked {
 		box = box.Checked(true)
 	}

@@ -1,0 +1,179 @@
+package ui
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/ltibox/ltibox/server/model"
+)
+
+var (
+	reading = model.Activity{ID: 1, Title: "Welcome reading", InstructionsHTML: "<h1>Welcome</h1><p>Read <strong>this</strong>.</p>"}
+	quiz    = model.Activity{ID: 2, Title: "Self-assessment", Graded: true, ScoreMaximum: 10, ContextID: 3, Tag: "quiz", InstructionsHTML: "<p>Move the slider.</p>"}
+)
+
+func loadedPicker(opts model.DeepLinkOptions) *pickerPage {
+	p := newPickerPage()
+	p.status, p.opts, p.list, p.preview = statusLoaded, opts, []model.Activity{reading, quiz}, quiz.ID
+	return p
+}
+
+func TestPickerPage(t *testing.T) {
+	moodle := model.DeepLinkOptions{AcceptTypes: []string{"ltiResourceLink"}, Targets: []string{"frame", "iframe", "window"}, AcceptMultiple: true, CanLink: true}
+	withLineItem := moodle
+	withLineItem.AcceptLineItem = true
+	single := withLineItem
+	single.AcceptMultiple, single.Targets = false, []string{"iframe"}
+
+	t.Run("prerender shows loading and no controls", func(t *testing.T) {
+		got := render(t, newPickerPage())
+		mustContain(t, got, `data-status="loading"`, "Loading the activity catalog…", `role="status"`)
+		mustNotContain(t, got, "wasm-ready", `id="add"`)
+	})
+
+	t.Run("multiple: checkboxes in a fieldset with a legend, labelled", func(t *testing.T) {
+		got := render(t, loadedPicker(moodle))
+		mustContain(t, got, "<h1>Add activities to your course</h1>", "<legend>Choose one or more activities</legend>",
+`<label for="pick-1">Welcome reading</label>`, `<label for="picker-search">Search activities</label>`,
+			`<legend>Show</legend>`, `<label for="filter-graded">Graded</label>`, "Graded, out of 10 · this course · quiz", "Not graded · ltibox library",
+			"Preview: Self-assessment", "<p>Move the slider.</p>", "Create a new activity", `<label for="new-title">Title</label>`,
+			`id="add"`, `id="cancel"`, "Nothing selected yet.")
+		mustTag(t, got, "pick-1", `type="checkbox"`)
+		mustTag(t, got, "filter-all", "checked")
+		mustNotContain(t, got, `checked="false"`, `disabled="false"`, `selected="false"`, `required="false"`)
+	})
+
+	t.Run("single: radio buttons", func(t *testing.T) {
+		got := render(t, loadedPicker(single))
+		mustContain(t, got, "<h1>Add an activity to your course</h1>", "<legend>Choose one activity</legend>")
+		mustTag(t, got, "pick-2", `type="radio"`)
+	})
+
+	t.Run("gradebook offered only with accept_lineitem and only for graded", func(t *testing.T) {
+		p := loadedPicker(withLineItem)
+		p.toggle(reading.ID, true)
+		p.toggle(quiz.ID, true)
+		got := render(t, p)
+		mustContain(t, got, `<label for="grade-2">Add a gradebook column (out of 10)</label>`, `<label for="target-2">Open in </label>`,
+			"2 activities selected.", "Add 2 to course")
+		mustTag(t, got, "grade-2", "checked")
+		mustTag(t, got, "pick-1", "checked")
+		mustNotContain(t, got, `id="grade-1"`, `checked="false"`, `disabled="false"`, `selected="false"`, `required="false"`)
+		if !p.choices[quiz.ID].gradebook || p.choices[reading.ID].gradebook {
+			t.Errorf("default gradebook choices = %+v %+v", p.choices[quiz.ID], p.choices[reading.ID])
+		}
+
+		p = loadedPicker(moodle)
+		p.toggle(quiz.ID, true)
+		got = render(t, p)
+		mustNotContain(t, got, `id="grade-2"`)
+		if p.choices[quiz.ID].gradebook {
+			t.Error("gradebook on although the LMS does not accept line items")
+		}
+	})
+
+	t.Run("single select replaces; one target needs no select", func(t *testing.T) {
+		p := loadedPicker(single)
+		p.toggle(reading.ID, true)
+		p.toggle(quiz.ID, true)
+		if len(p.selected) != 1 || p.selected[0] != quiz.ID {
+			t.Errorf("selected = %v, want only the last pick", p.selected)
+		}
+		got := render(t, p)
+		mustNotContain(t, got, `id="target-2"`)
+		p = loadedPicker(single)
+		p.toggle(quiz.ID, true)
+		p.toggle(quiz.ID, false)
+		if len(p.selected) != 0 || len(p.choices) != 0 {
+			t.Errorf("unpick left %v %v", p.selected, p.choices)
+		}
+		mustTag(t, render(t, p), "add", "disabled")
+	})
+
+	t.Run("LMS that takes no LTI links", func(t *testing.T) {
+		got := render(t, loadedPicker(model.DeepLinkOptions{AcceptTypes: []string{"html"}}))
+		mustContain(t, got, "does not accept LTI links", `id="cancel"`)
+		mustNotContain(t, got, `id="picker-list"`)
+	})
+
+	t.Run("failure is readable", func(t *testing.T) {
+		p := newPickerPage()
+		p.fail(model.Errorf(model.EUNAUTHORIZED, "x"))
+		mustContain(t, render(t, p), msgExpired, "alert-error")
+	})
+}
+
+func TestActivityPage(t *testing.T) {
+	student := model.Session{User: model.User{Name: "Ada"}, Role: model.RoleLearner, Context: model.Context{Title: "Course"}}
+	teacher := model.Session{User: model.User{Name: "Grace"}, Role: model.RoleInstructor, Context: model.Context{Title: "Course"}}
+	page := func(s model.Session, link model.LinkActivity, choices ...model.Activity) *activityPage {
+		p := newActivityPage()
+		p.status, p.session, p.link, p.choices = statusLoaded, s, link, choices
+		if len(choices) > 0 {
+			p.chosen = choices[0].ID
+		}
+		return p
+	}
+	q := quiz
+
+	t.Run("student sees title and instructions; graded slot for graded", func(t *testing.T) {
+		got := render(t, page(student, model.LinkActivity{SetUp: true, Activity: &q}))
+		mustContain(t, got, `<h1 id="activity-title">Self-assessment</h1>`, "<p>Move the slider.</p>", `id="graded-slot"`, `data-activity="2"`, ">Learner<")
+		mustNotContain(t, got, "Instructor view", `id="change-activity"`)
+		r := reading
+		got = render(t, page(student, model.LinkActivity{SetUp: true, Activity: &r}))
+		mustNotContain(t, got, `id="graded-slot"`)
+	})
+
+	t.Run("student on an unset link is told to ask", func(t *testing.T) {
+		got := render(t, page(student, model.LinkActivity{LinkTitle: "Week 3"}))
+		mustContain(t, got, "<h1 id=\"activity-title\">Week 3</h1>", model.MsgActivityNotSetUp)
+		mustNotContain(t, got, `id="chooser"`)
+	})
+
+	t.Run("instructor chooses for an unset link", func(t *testing.T) {
+		got := render(t, page(teacher, model.LinkActivity{}, reading, quiz))
+		mustContain(t, got, `<legend>Set up this link</legend>`, `<label for="choose-activity">Activity</label>`,
+			"Self-assessment (graded, out of 10)", `id="assign"`)
+		if !regexp.MustCompile(`<option (value="1" selected|selected value="1")>Welcome reading</option>`).MatchString(got) {
+			t.Errorf("the first activity is not preselected:\n%s", got)
+		}
+		mustNotContain(t, got, `checked="false"`, `disabled="false"`, `selected="false"`, `required="false"`)
+	})
+
+	t.Run("instructor preview of a set link", func(t *testing.T) {
+		got := render(t, page(teacher, model.LinkActivity{SetUp: true, Activity: &q}, reading, quiz))
+		mustContain(t, got, "Instructor view", `id="change-activity"`, `id="graded-slot"`)
+		p := page(teacher, model.LinkActivity{SetUp: true, Activity: &q}, reading, quiz)
+		p.changing = true
+		mustContain(t, render(t, p), "<legend>Change the activity of this link</legend>")
+	})
+
+	t.Run("home page link status", func(t *testing.T) {
+		l := newLinkStatus(model.RoleLearner)
+		l.status = statusLoaded
+		mustContain(t, render(t, l), model.MsgActivityNotSetUp)
+		l = newLinkStatus(model.RoleInstructor)
+		l.status = statusLoaded
+		mustContain(t, render(t, l), `id="set-up-link"`, "Choose the activity it opens")
+		l = newLinkStatus(model.RoleLearner)
+		l.status, l.link = statusLoaded, model.LinkActivity{SetUp: true, Activity: &q}
+		mustContain(t, render(t, l), `id="open-activity"`, "Self-assessment")
+	})
+}
+
+// mustTag asserts that the start tag of the element with id has all attrs
+// (attribute order in go-app's output is not fixed).
+func mustTag(tb testing.TB, html, id string, attrs ...string) {
+	tb.Helper()
+	tag := regexp.MustCompile(`<[a-z]+ [^>]*\bid="` + regexp.QuoteMeta(id) + `"[^>]*>`).FindString(html)
+	if tag == "" {
+		tb.Errorf("no element with id %q in:\n%s", id, html)
+		return
+	}
+	for _, a := range attrs {
+		if !regexp.MustCompile(`\s` + regexp.QuoteMeta(a) + `(\s|>|$)`).MatchString(tag) {
+			tb.Errorf("element %s lacks %s", tag, a)
+		}
+	}
+}
