@@ -34,7 +34,7 @@ func TestPickerPage(t *testing.T) {
 	t.Run("multiple: checkboxes in a fieldset with a legend, labelled", func(t *testing.T) {
 		got := render(t, loadedPicker(moodle))
 		mustContain(t, got, "<h1>Add activities to your course</h1>", "<legend>Choose one or more activities</legend>",
-`<label for="pick-1">Welcome reading</label>`, `<label for="picker-search">Search activities</label>`,
+			`<label for="pick-1">Welcome reading</label>`, `<label for="picker-search">Search activities</label>`,
 			`<legend>Show</legend>`, `<label for="filter-graded">Graded</label>`, "Graded, out of 10 · this course · quiz", "Not graded · ltibox library",
 			"Preview: Self-assessment", "<p>Move the slider.</p>", "Create a new activity", `<label for="new-title">Title</label>`,
 			`id="add"`, `id="cancel"`, "Nothing selected yet.")
