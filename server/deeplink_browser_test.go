@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -104,6 +105,9 @@ func TestDeepLink_BrowserPickTwoThenLaunch(t *testing.T) {
 		t.Errorf("preview heading = %q", previewHeading)
 	}
 
+	if dir := os.Getenv("LTIBOX_SCREENSHOTS"); dir != "" {
+		browsertest.Screenshot(t, ctx, dir+"/picker.png")
+	}
 	// 4. Add: the LMS receives and verifies the signed response.
 	err = chromedp.Run(ctx,
 		chromedp.Evaluate(inFrame(`d.querySelector('#add').click()`), nil),
@@ -149,6 +153,9 @@ func TestDeepLink_BrowserPickTwoThenLaunch(t *testing.T) {
 			)
 			if err != nil {
 				fail("student launch", err)
+			}
+			if dir := os.Getenv("LTIBOX_SCREENSHOTS"); dir != "" {
+				browsertest.Screenshot(t, ctx, fmt.Sprintf("%s/activity-%d.png", dir, i))
 			}
 			if title != titles[id] || role != "Learner" {
 				t.Errorf("student sees %q as %q, want %q", title, role, titles[id])

@@ -144,7 +144,7 @@ func (p *pickerPage) activity(id int64) (model.Activity, bool) {
 // toggle picks or unpicks an activity. Without accept_multiple a pick
 // replaces the previous one (radio buttons).
 func (p *pickerPage) toggle(id int64, on bool) {
-	p.preview = id
+	p.preview, p.notice = id, ""
 	if !on {
 		p.selected = slices.DeleteFunc(p.selected, func(x int64) bool { return x == id })
 		delete(p.choices, id)

@@ -333,3 +333,29 @@ func TestDeepLink_DataEchoAndCancel(t *testing.T) {
 }
 
 func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// TestDeepLink_LaunchChecks: checklist 34 — a deep-linking request without
+// settings, with a non-https return URL or without accept_types is rejected.
+func TestDeepLink_LaunchChecks(t *testing.T) {
+	h := newHarness(t)
+	insecure := ltitest.MoodleDeepLinking()
+	insecure.ReturnURL = "http://lms.example.edu/deeplink/return"
+	noTypes := ltitest.MoodleDeepLinking()
+	noTypes.AcceptTypes = nil
+	for _, tt := range []struct {
+		name  string
+		spec  ltitest.LaunchSpec
+		check string
+		words string
+	}{
+		{"no settings", ltitest.LaunchSpec{MessageType: ltitest.MessageDeepLinking, UserID: "instructor",
+			Mutate: func(c map[string]any) { delete(c, lti.ClaimDLSettings) }}, "launch.dl_settings_missing", "no deep_linking_settings"},
+		{"http return URL", ltitest.LaunchSpec{MessageType: ltitest.MessageDeepLinking, UserID: "instructor", DeepLinking: &insecure}, "launch.dl_return_url_insecure", "not an https URL"},
+		{"no accept_types", ltitest.LaunchSpec{MessageType: ltitest.MessageDeepLinking, UserID: "instructor", DeepLinking: &noTypes}, "launch.dl_accept_types_missing", "which content it accepts"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := h.launch(tt.spec)
+			h.rejected(t, resp, body, 401, tt.check, tt.words)
+		})
+	}
+}
