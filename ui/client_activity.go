@@ -69,3 +69,19 @@ func activityLabel(a model.Activity) string {
 	}
 	return a.Title
 }
+
+// DuplicateActivity copies an activity into the course:
+// POST /api/v1/activities/:id/duplicate.
+func (c *client) DuplicateActivity(ctx context.Context, id int64) (model.Activity, error) {
+	var out model.Activity
+	err := c.do(ctx, "POST", fmt.Sprintf("/activities/%d/duplicate", id), nil, &out)
+	return out, err
+}
+
+// ArchiveActivity archives or restores a course activity:
+// POST /api/v1/activities/:id/archive.
+func (c *client) ArchiveActivity(ctx context.Context, id int64, archived bool) (model.Activity, error) {
+	var out model.Activity
+	err := c.do(ctx, "POST", fmt.Sprintf("/activities/%d/archive", id), model.ArchiveActivity{Archived: archived}, &out)
+	return out, err
+}

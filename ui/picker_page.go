@@ -202,6 +202,42 @@ func (p *pickerPage) submit(ctx app.Context, cancel bool) {
 	})
 }
 
+// duplicate copies an activity into the course and lists the copy after it,
+// so an instructor can adapt a library activity.
+func (p *pickerPage) duplicate(ctx app.Context, id int64) {
+	tok := p.token
+	ctx.Async(func() {
+		cp, err := newClient(tok).DuplicateActivity(ctx, id)
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				p.notice = model.ErrorMessage(err)
+				return
+			}
+			i := slices.IndexFunc(p.list, func(a model.Activity) bool { return a.ID == id })
+			p.list = slices.Insert(p.list, i+1, cp)
+			p.preview = cp.ID
+			p.notice = fmt.Sprintf("Created %q in this course.", cp.Title)
+		})
+	})
+}
+
+// archive hides a course activity from the picker; links already placed keep working.
+func (p *pickerPage) archive(ctx app.Context, id int64) {
+	tok := p.token
+	ctx.Async(func() {
+		a, err := newClient(tok).ArchiveActivity(ctx, id, true)
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				p.notice = model.ErrorMessage(err)
+				return
+			}
+			p.toggle(id, false)
+			p.list = slices.DeleteFunc(p.list, func(x model.Activity) bool { return x.ID == id })
+			p.notice = fmt.Sprintf("Archived %q. Links already in your course keep working.", a.Title)
+		})
+	})
+}
+
 func (p *pickerPage) create(ctx app.Context, e app.Event) {
 	e.PreventDefault()
 	if p.creating {
@@ -354,7 +390,15 @@ func (p *pickerPage) renderRow(a model.Activity, kind string) app.UI {
 		app.Label().For("pick-"+sid).Text(a.Title),
 		app.Span().Class("muted pick-meta").Text(" "+meta+" "),
 		app.Button().Type("button").Class("link-button").ID("preview-"+sid).Aria("controls", "preview").Text("Preview").
+			Aria("label", "Preview "+a.Title).
 			OnClick(func(ctx app.Context, e app.Event) { p.preview = id }, app.EventScope(id)),
+		app.Text(" "),
+		app.Button().Type("button").Class("link-button").ID("duplicate-"+sid).Text("Duplicate").Aria("label", "Duplicate "+a.Title).
+			OnClick(func(ctx app.Context, e app.Event) { p.duplicate(ctx, id) }, app.EventScope(id)),
+		app.If(a.ContextID != 0, func() app.UI {
+			return app.Span().Body(app.Text(" "), app.Button().Type("button").Class("link-button").ID("archive-"+sid).Text("Archive").Aria("label", "Archive "+a.Title).
+				OnClick(func(ctx app.Context, e app.Event) { p.archive(ctx, id) }, app.EventScope(id)))
+		}),
 		app.If(picked, func() app.UI { return p.renderChoice(a, ch) }),
 	)
 }

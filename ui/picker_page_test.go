@@ -39,6 +39,8 @@ func TestPickerPage(t *testing.T) {
 			"Preview: Self-assessment", "<p>Move the slider.</p>", "Create a new activity", `<label for="new-title">Title</label>`,
 			`id="add"`, `id="cancel"`, "Nothing selected yet.")
 		mustTag(t, got, "pick-1", `type="checkbox"`)
+		mustContain(t, got, `id="duplicate-1"`, `id="duplicate-2"`, `id="archive-2"`)
+		mustNotContain(t, got, `id="archive-1"`) // library activities are the administrator's
 		mustTag(t, got, "filter-all", "checked")
 		mustNotContain(t, got, `checked="false"`, `disabled="false"`, `selected="false"`, `required="false"`)
 	})
