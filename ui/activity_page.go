@@ -31,6 +31,12 @@ type activityPage struct {
 	changing bool
 	saving   bool
 	notice   string
+
+	// Instructor editor of a course-owned activity.
+	editing bool
+	draft   model.Activity
+	maxText string
+	editErr string
 }
 
 func newActivityPage() *activityPage { return &activityPage{status: statusLoading} }
@@ -154,6 +160,9 @@ func (p *activityPage) renderLoaded() app.UI {
 		app.If(a.Graded, func() app.UI {
 			return app.P().ID("activity-meta").Class("muted").Text(fmt.Sprintf("Graded, out of %g.", a.ScoreMaximum))
 		}),
+		app.If(a.StartAt != nil || a.EndAt != nil, func() app.UI {
+			return app.P().ID("activity-dates").Class("muted").Text(availability(*a))
+		}),
 		app.Article().ID("activity-instructions").Body(instructionsUI(*a)),
 		// Graded activities get their score component here (issue 4 adds the
 		// score slider into this slot; keep the id).
@@ -172,11 +181,101 @@ func gradedSlot(a model.Activity, role model.Role) app.UI {
 }
 
 func (p *activityPage) renderInstructorTools() app.UI {
+	a := p.link.Activity
+	var edit app.UI = app.P().Class("muted").Text("This activity is in the ltibox library. To change it, duplicate it in the content picker and place your copy.")
+	if a.ContextID != 0 {
+		edit = p.renderEditor()
+	}
+	var change app.UI = p.renderChooser("Change the activity of this link")
 	if !p.changing {
-		return app.P().Body(app.Button().Type("button").ID("change-activity").Text("Change the activity of this link").
+		change = app.P().Body(app.Button().Type("button").ID("change-activity").Text("Change the activity of this link").
 			OnClick(func(ctx app.Context, e app.Event) { p.changing = true }))
 	}
-	return p.renderChooser("Change the activity of this link")
+	return app.Section().ID("instructor-tools").Aria("labelledby", "tools-heading").Body(
+		app.H2().ID("tools-heading").Text("Instructor tools"),
+		edit,
+		change,
+	)
+}
+
+// availability says when an activity with dates is open.
+func availability(a model.Activity) string {
+	const layout = "2 January 2006 15:04 MST"
+	switch {
+	case a.StartAt != nil && a.EndAt != nil:
+		return "Open from " + a.StartAt.Format(layout) + " until " + a.EndAt.Format(layout) + "."
+	case a.StartAt != nil:
+		return "Opens " + a.StartAt.Format(layout) + "."
+	}
+	return "Open until " + a.EndAt.Format(layout) + "."
+}
+
+// renderEditor edits a course-owned activity in place.
+func (p *activityPage) renderEditor() app.UI {
+	if !p.editing {
+		return app.P().Body(app.Button().Type("button").ID("edit-activity").Text("Edit this activity").OnClick(func(ctx app.Context, e app.Event) {
+			p.editing, p.draft, p.editErr = true, *p.link.Activity, ""
+			p.maxText = strconv.FormatFloat(p.draft.ScoreMaximum, 'g', -1, 64)
+		}))
+	}
+	value := func(dst *string) app.EventHandler {
+		return func(ctx app.Context, e app.Event) { *dst = ctx.JSSrc().Get("value").String() }
+	}
+	graded := app.Input().Type("checkbox").ID("edit-graded").OnChange(func(ctx app.Context, e app.Event) { p.draft.Graded = ctx.JSSrc().Get("checked").Bool() })
+	if p.draft.Graded {
+		graded = graded.Checked(true)
+	}
+	save := app.Button().Type("submit").ID("edit-save").Text("Save changes")
+	if p.saving {
+		save = save.Disabled(true)
+	}
+	return app.Form().ID("editor").OnSubmit(p.saveEdit).Body(
+		app.FieldSet().Body(
+			app.Legend().Text("Edit this activity"),
+			app.P().Body(app.Label().For("edit-title").Text("Title"), app.Input().Type("text").ID("edit-title").Required(true).Value(p.draft.Title).OnChange(value(&p.draft.Title))),
+			app.P().Body(app.Label().For("edit-instructions").Text("Instructions (Markdown)"), app.Textarea().ID("edit-instructions").Rows(8).Text(p.draft.Instructions).OnChange(value(&p.draft.Instructions))),
+			app.P().Body(app.Label().For("edit-tag").Text("Tag (optional)"), app.Input().Type("text").ID("edit-tag").Value(p.draft.Tag).OnChange(value(&p.draft.Tag))),
+			app.P().Class("choice").Body(graded, app.Label().For("edit-graded").Text("Graded")),
+			app.If(p.draft.Graded, func() app.UI {
+				return app.P().Body(app.Label().For("edit-max").Text("Maximum score"), app.Input().Type("number").ID("edit-max").Min(0).Step(0.5).Value(p.maxText).OnChange(value(&p.maxText)))
+			}),
+			app.If(p.editErr != "", func() app.UI { return app.P().Class("alert alert-error").Role("alert").Text(p.editErr) }),
+			app.Div().Class("actions").Body(
+				save,
+				app.Button().Type("button").ID("edit-cancel").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { p.editing = false }),
+			),
+		),
+	)
+}
+
+func (p *activityPage) saveEdit(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	if p.saving {
+		return
+	}
+	d := p.draft
+	if d.Graded {
+		v, err := strconv.ParseFloat(p.maxText, 64)
+		if err != nil {
+			p.editErr = "The maximum score must be a number."
+			return
+		}
+		d.ScoreMaximum = v
+	}
+	p.saving, p.editErr = true, ""
+	tok := p.token
+	ctx.Async(func() {
+		a, err := newClient(tok).UpdateActivity(ctx, d)
+		ctx.Dispatch(func(ctx app.Context) {
+			p.saving = false
+			if err != nil {
+				p.editErr = model.ErrorMessage(err)
+				return
+			}
+			p.link.Activity, p.editing = &a, false
+			p.notice = fmt.Sprintf("Saved %q.", a.Title)
+		})
+	})
 }
 
 func (p *activityPage) renderChooser(legend string) app.UI {

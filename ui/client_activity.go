@@ -85,3 +85,10 @@ func (c *client) ArchiveActivity(ctx context.Context, id int64, archived bool) (
 	err := c.do(ctx, "POST", fmt.Sprintf("/activities/%d/archive", id), model.ArchiveActivity{Archived: archived}, &out)
 	return out, err
 }
+
+// UpdateActivity edits a course activity: PUT /api/v1/activities/:id.
+func (c *client) UpdateActivity(ctx context.Context, a model.Activity) (model.Activity, error) {
+	var out model.Activity
+	err := c.do(ctx, "PUT", fmt.Sprintf("/activities/%d", a.ID), a, &out)
+	return out, err
+}
