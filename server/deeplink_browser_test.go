@@ -168,3 +168,54 @@ func TestDeepLink_BrowserPickTwoThenLaunch(t *testing.T) {
 }
 
 func jsString(s string) string { return fmt.Sprintf("%q", s) }
+
+// TestLinkSetup_BrowserInstructorChoosesOnce: a link made by hand in the LMS
+// (the demo's "Activity 1", no custom activity_id) is unset. The student is
+// told to ask; the instructor follows "Choose the activity it opens", picks
+// the reading and saves; from then on the student's launch opens it.
+func TestLinkSetup_BrowserInstructorChoosesOnce(t *testing.T) {
+	_, base, stop := startApp(t, t.TempDir(), true)
+	defer stop()
+	ctx := browsertest.New(t)
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	poll := func(expr string) chromedp.Action {
+		return chromedp.Poll(inFrame(expr), nil, chromedp.WithPollingTimeout(45*time.Second))
+	}
+	launch := func(button string) chromedp.Action {
+		return chromedp.Tasks{
+			chromedp.Navigate(base + "/demo-lms/"),
+			chromedp.WaitVisible(`iframe[name="tool"]`),
+			chromedp.Click(`//button[starts-with(normalize-space(.), "`+button+`")]`, chromedp.BySearch),
+		}
+	}
+	var msg, title string
+	err := chromedp.Run(ctx,
+		launch("Launch as student"),
+		poll(`!!d.querySelector('#wasm-ready') && !!d.querySelector('#not-set-up')`),
+		chromedp.Evaluate(inFrame(`d.querySelector('#not-set-up').textContent`), &msg),
+
+		launch("Launch as instructor"),
+		poll(`!!d.querySelector('#wasm-ready') && !!d.querySelector('#set-up-link')`),
+		chromedp.Evaluate(inFrame(`d.querySelector('#set-up-link').click()`), nil),
+		poll(`!!d.querySelector('#choose-activity') && d.querySelector('#choose-activity').options.length === 2`),
+		chromedp.Evaluate(inFrame(`(() => { const s = d.querySelector('#choose-activity'); s.value = [...s.options].find(o => o.textContent.startsWith('Welcome reading')).value; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`), nil),
+		chromedp.Evaluate(inFrame(`d.querySelector('#assign').click()`), nil),
+		poll(`d.querySelector('#activity-title').textContent === 'Welcome reading: meet your class' && !!d.querySelector('#instructor-view')`),
+
+		launch("Launch as student"),
+		poll(`!!d.querySelector('#wasm-ready') && d.querySelector('main').dataset.status === 'loaded' && !!d.querySelector('#activity-title')`),
+		chromedp.Evaluate(inFrame(`d.querySelector('#activity-title').textContent`), &title),
+	)
+	if err != nil {
+		var text string
+		_ = chromedp.Run(ctx, chromedp.Evaluate(inFrame(`d.body.innerText`), &text))
+		t.Fatalf("link setup: %v\nframe text:\n%s", err, text)
+	}
+	if msg != "This activity is not set up yet — ask your instructor." {
+		t.Errorf("student on the unset link read %q", msg)
+	}
+	if title != "Welcome reading: meet your class" {
+		t.Errorf("after setup the student sees %q", title)
+	}
+}

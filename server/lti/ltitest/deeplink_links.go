@@ -80,6 +80,13 @@ func (p *Platform) deepLinkSettingsClaim(l launch) map[string]any {
 		p.dlRequests = map[string]*dlRequest{}
 	}
 	p.dlRequests[id] = &dlRequest{id: id, clientID: l.tool.ClientID, deploymentID: l.deploymentID, courseID: courseID, settings: s}
+	if len(p.dlRequests) > maxPending { // requests never answered
+		for k := range p.dlRequests {
+			if n, _ := strconv.Atoi(k); n <= p.dlSeq-maxPending {
+				delete(p.dlRequests, k)
+			}
+		}
+	}
 	p.mu.Unlock()
 
 	c := map[string]any{
