@@ -138,7 +138,7 @@ func (s *Server) deepLinkResponse(c *fiber.Ctx) error {
 var deepLinkReturnPage = template.Must(template.New("dl-return").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Returning to your course · ltibox</title>
-<link rel="stylesheet" href="/web/app.css">
+{{if .CSS}}<link rel="stylesheet" href="{{.CSS}}">{{end}}
 <script src="` + pathDeepLinkScript + `" defer></script>
 </head><body><main>
 <h1>Returning to your course…</h1>
@@ -162,8 +162,12 @@ func (s *Server) deepLinkReturn(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	css := ""
+	if s.web != nil {
+		css = "/web/" + s.web.Version() + "/app.css"
+	}
 	var buf bytes.Buffer
-	if err := deepLinkReturnPage.Execute(&buf, map[string]any{"Action": t.ReturnURL, "JWT": t.JWT, "Items": t.Items}); err != nil {
+	if err := deepLinkReturnPage.Execute(&buf, map[string]any{"Action": t.ReturnURL, "JWT": t.JWT, "Items": t.Items, "CSS": css}); err != nil {
 		return fmt.Errorf("deep link return page: %w", err)
 	}
 	allowFormAction(c, originOf(t.ReturnURL))
