@@ -16,6 +16,16 @@ const customActivityID = "activity_id"
 // pathActivity is the SPA view a resource-link launch opens.
 const pathActivity = "/app/activity"
 
+// landingFor records the launched link and returns the SPA path the launch
+// opens: the activity page for a link with an activity, landingPath otherwise.
+// Every path that finishes a launch (cookie or platform storage) calls it.
+func (s *Server) landingFor(c *fiber.Ctx, sess *model.LaunchSession) string {
+	if s.recordResourceLink(c, sess) {
+		return pathActivity
+	}
+	return landingPath(sess)
+}
+
 // recordResourceLink remembers the launched link and, when the link carries
 // custom.activity_id (it was made by deep linking), which activity it opens.
 // A link without it keeps its stored mapping, or stays unset until an

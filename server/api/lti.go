@@ -97,10 +97,7 @@ func (s *Server) launch(c *fiber.Ctx) error {
 		return err
 	}
 	s.learnFrameOrigins(c, sess)
-	landing := landingPath(sess)
-	if s.recordResourceLink(c, sess) { // issue 3: a link with an activity opens it (link_routing.go)
-		landing = pathActivity
-	}
+	landing := s.landingFor(c, sess) // issue 3: records the link; a link with an activity opens it
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Redirect(landing+"#session="+token, fiber.StatusSeeOther)
 }
