@@ -98,8 +98,9 @@ func (s *Server) launch(c *fiber.Ctx) error {
 		return err
 	}
 	s.learnFrameOrigins(c, sess)
+	landing := s.landingFor(c, sess) // issue 3: records the link; a link with an activity opens it
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Redirect(landingPath(sess)+"#session="+token, fiber.StatusSeeOther)
+	return c.Redirect(landing+"#session="+token, fiber.StatusSeeOther)
 }
 
 // learnFrameOrigins remembers where this verified launch came from, so the CSP

@@ -109,6 +109,19 @@ func (s *Server) routes() {
 	v1 := app.Group("/api/v1", s.requireSession)
 	v1.Get("/session", s.getSession)
 
+	// Issue 3: activities, deep linking, link → activity routing.
+	app.Get(pathDeepLinkReturn, s.deepLinkReturn)
+	app.Get(pathDeepLinkScript, s.deepLinkScript)
+	v1.Get("/activity", s.getLinkActivity)
+	v1.Post("/activity/assign", s.requireInstructor, s.assignLinkActivity)
+	v1.Get("/activities", s.requireInstructor, s.listActivities)
+	v1.Post("/activities", s.requireInstructor, s.createActivity)
+	v1.Put("/activities/:id", s.requireInstructor, s.updateActivity)
+	v1.Post("/activities/:id/duplicate", s.requireInstructor, s.duplicateActivity)
+	v1.Post("/activities/:id/archive", s.requireInstructor, s.archiveActivity)
+	v1.Get("/deeplink", s.requireInstructor, s.deepLinkOptions)
+	v1.Post("/deeplink/response", s.requireInstructor, s.deepLinkResponse)
+
 	// Console sign-in (issue 6): public, so registered before the guarded group.
 	app.Get("/api/admin/status", s.adminStatus)
 	app.Post("/api/admin/setup", s.adminSetup)
