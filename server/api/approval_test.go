@@ -162,3 +162,30 @@ func TestConsoleAPI_Scenarios(t *testing.T) {
 	resp, _ := h.launch(ltitest.LaunchSpec{ClientID: dr.ClientID, DeploymentID: dr.DeploymentID})
 	sessionToken(t, resp)
 }
+
+// TestLaunchLog_LoginRefusal: a login from an unregistered client shows in
+// Recent launches with a hint, and the debugger never stores a raw token.
+func TestLaunchLog_LoginRefusal(t *testing.T) {
+	h := newHarness(t)
+	cookie, _ := h.signedIn()
+	form := h.lms.LoginForm(ltitest.LaunchSpec{})
+	form.Set("client_id", "not-registered")
+	resp, err := h.browser().PostForm(h.tool.LoginURL(), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readBody(t, resp)
+	_, list := h.consoleCall("GET", "/api/admin/launches", cookie, "", "")
+	var launches []model.LaunchAttempt
+	if err := json.Unmarshal([]byte(list), &launches); err != nil || len(launches) != 1 {
+		t.Fatalf("launch log = %s", list)
+	}
+	l := launches[0]
+	if l.OK || l.Check != "login.platform_unknown" || l.ClientID != "not-registered" || l.MessageType != "login" {
+		t.Errorf("logged login = %+v", l)
+	}
+	_, detail := h.consoleCall("GET", "/api/admin/launches/"+itoa(l.ID), cookie, "", "")
+	if !strings.Contains(detail, "compare both with the values the LMS shows") {
+		t.Errorf("no hint for the refused login: %s", detail)
+	}
+}

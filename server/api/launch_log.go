@@ -52,6 +52,26 @@ func (s *Server) recordLaunch(c *fiber.Ctx, l *lti.Launch, err error) {
 	}
 }
 
+// recordLogin logs a refused login initiation (an unregistered issuer or
+// client ID is the most common setup mistake). The parameters are what the
+// LMS sent; nothing is verified yet, so nothing is queued.
+func (s *Server) recordLogin(c *fiber.Ctx, err error) {
+	a := &model.LaunchAttempt{
+		Issuer: strings.Clone(param(c, "iss")), ClientID: strings.Clone(param(c, "client_id")),
+		DeploymentID: strings.Clone(param(c, "lti_deployment_id")), MessageType: "login",
+		Check: "internal", Title: "Internal error", Message: "The login failed inside ltibox; see the server log.",
+	}
+	if ce, ok := lti.AsCheckError(err); ok {
+		a.Check, a.Title, a.Message = ce.Check, ce.Title, ce.Message
+	}
+	if reg := s.registrationOf(c, a.Issuer, a.ClientID); reg != nil {
+		a.RegistrationID = reg.ID
+	}
+	if lerr := s.db.AddLaunchAttempt(c.UserContext(), a); lerr != nil {
+		s.log.Warn("launch log", "err", lerr)
+	}
+}
+
 func (s *Server) registrationOf(c *fiber.Ctx, issuer, clientID string) *lti.Registration {
 	if issuer == "" || clientID == "" {
 		return nil

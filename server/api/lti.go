@@ -61,6 +61,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		StorageTarget: param(c, "lti_storage_target"),
 	})
 	if err != nil {
+		s.recordLogin(c, err) // launch log (issue 6)
 		return err
 	}
 	c.Response().Header.Add(fiber.HeaderSetCookie, stateCookie(res.State, int(s.tool.Config().LoginTTL.Seconds())))

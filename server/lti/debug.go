@@ -24,6 +24,8 @@ func DecodeUnverified(raw string) (header, claims map[string]any) {
 
 // CheckHints say, per failed check, what an administrator should look at.
 var CheckHints = map[string]string{
+	"login.platform_unknown":          "No platform in ltibox has this issuer and client ID: compare both with the values the LMS shows for ltibox, or add the platform.",
+	"login.platform_pending":          "The platform waits for approval: activate it under Pending approvals.",
 	"launch.kid_unknown":              "The LMS signed with a key its JWKS URL does not publish: check the platform's JWKS URL in ltibox.",
 	"launch.jwks_unavailable":         "ltibox could not fetch the LMS keys: check the JWKS URL and that the LMS is reachable from the ltibox server.",
 	"launch.signature_invalid":        "The signature does not match the LMS keys: check the JWKS URL belongs to this LMS.",
