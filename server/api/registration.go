@@ -50,12 +50,16 @@ var frameAncestorsRe = regexp.MustCompile(`frame-ancestors [^;]*`)
 
 // allowFramingBy lets the registering LMS show the registration page in its
 // frame: that LMS is not registered yet, so the CSP does not name it.
-func allowFramingBy(c *fiber.Ctx, rawURLs ...string) {
+func allowFramingBy(c *fiber.Ctx, preset string, rawURLs ...string) {
 	list := []string{"'self'"}
 	for _, raw := range rawURLs {
 		if o := originOf(raw); o != "" && !strings.ContainsAny(o, " ;,'") {
 			list = append(list, o)
 		}
+	}
+	if preset == lti.PresetCanvas {
+		// Canvas frames the page from the school's own host, not the issuer's.
+		list = append(list, "https://*.instructure.com", "https://*.canvaslms.com")
 	}
 	csp := string(c.Response().Header.Peek("Content-Security-Policy"))
 	c.Set("Content-Security-Policy", frameAncestorsRe.ReplaceAllString(csp, "frame-ancestors "+strings.Join(list, " ")))
@@ -66,7 +70,7 @@ func allowFramingBy(c *fiber.Ctx, rawURLs ...string) {
 func (s *Server) registerStart(c *fiber.Ctx) error {
 	configURL := strings.Clone(c.Query("openid_configuration"))
 	token := strings.Clone(c.Query("registration_token"))
-	allowFramingBy(c, configURL)
+	allowFramingBy(c, "", configURL)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	f, err := s.registrationFetch(c)
 	if err != nil {
@@ -85,6 +89,7 @@ func (s *Server) registerStart(c *fiber.Ctx) error {
 		return err
 	}
 	preset := lti.DetectPreset(pc.Platform.ProductFamilyCode, pc.Issuer)
+	allowFramingBy(c, preset, configURL, pc.Issuer)
 	rs := &model.RegistrationSession{IDHash: lti.HashToken(id), ConfigURL: configURL, Config: string(raw), Token: token, Preset: preset,
 		ExpiresAt: s.tool.Config().Now().Add(registrationTTL)}
 	if err := s.db.CreateRegistrationSession(c.UserContext(), rs); err != nil {
@@ -122,7 +127,7 @@ func (s *Server) registerFinish(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	allowFramingBy(c, rs.ConfigURL)
+	allowFramingBy(c, rs.Preset, rs.ConfigURL)
 	var pc lti.PlatformConfiguration
 	if err := json.Unmarshal([]byte(rs.Config), &pc); err != nil {
 		return fmt.Errorf("register: %w", err)
