@@ -189,6 +189,8 @@ func TestDynamicRegistration_Refusals(t *testing.T) {
 		}
 	}))
 	defer slow.Close()
+	redirect := httptest.NewServer(http.RedirectHandler(h.lms.OpenIDConfigurationURL(), http.StatusFound))
+	defer redirect.Close()
 	reg := h.url + "/lti/register?"
 	q := func(configURL string) string {
 		return reg + url.Values{"openid_configuration": {configURL}, "registration_token": {"t"}}.Encode()
@@ -208,6 +210,7 @@ func TestDynamicRegistration_Refusals(t *testing.T) {
 		{"oversized configuration", q(big.URL + "/config"), 502, "register.config_too_large", "larger answer than ltibox accepts"},
 		{"slow configuration", q(slow.URL + "/config"), 504, "register.config_timeout", "did not answer in time"},
 		{"no RS256", q(noRS256.URL + "/config"), 400, "register.rs256_unsupported", "RS256"},
+		{"cross-host redirect", q(redirect.URL + "/config"), 502, "register.config_redirect_refused", "redirected ltibox to another site"},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
