@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +20,8 @@ import (
 // setup, sign out and in again, add a Moodle platform with the preset, and
 // read the URLs to paste into Moodle.
 func TestConsole_SetupLoginAddMoodle(t *testing.T) {
-	_, base, stop := startApp(t, t.TempDir(), false)
+	dir := t.TempDir()
+	_, base, stop := startApp(t, dir, false)
 	defer stop()
 
 	resp, err := http.Get(base + "/admin/")
@@ -46,6 +49,7 @@ func TestConsole_SetupLoginAddMoodle(t *testing.T) {
 		chromedp.Navigate(base+"/admin/"),
 		chromedp.WaitReady(`#wasm-ready`),
 		auth("setup"),
+		chromedp.SendKeys(`#setup-code`, setupCode(t, dir)),
 		chromedp.SendKeys(`#username`, "root"),
 		chromedp.SendKeys(`#password`, "correct horse battery"),
 		chromedp.Click(`#signin-submit`),
@@ -138,7 +142,8 @@ func TestDynamicRegistration_CloseMessageInFrame(t *testing.T) {
 // launch in the debugger, and the next launch works. Signed out, the console
 // shows no data.
 func TestConsole_ApproveQueuedDeployment(t *testing.T) {
-	a, base, stop := startApp(t, t.TempDir(), true)
+	dir := t.TempDir()
+	a, base, stop := startApp(t, dir, true)
 	defer stop()
 	urls := a.tool.URLs()
 	a.demo.RegisterTool(ltitest.ToolConfig{ClientID: demoClientID, DeploymentIDs: []string{"1", "9"}, LoginURL: urls.LoginURL,
@@ -164,6 +169,7 @@ func TestConsole_ApproveQueuedDeployment(t *testing.T) {
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(base+"/admin/approvals"),
 		chromedp.WaitVisible(`main[data-auth="setup"]`),
+		chromedp.SendKeys(`#setup-code`, setupCode(t, dir)),
 		chromedp.SendKeys(`#username`, "root"),
 		chromedp.SendKeys(`#password`, "correct horse battery"),
 		chromedp.Click(`#signin-submit`),
@@ -198,4 +204,15 @@ func TestConsole_ApproveQueuedDeployment(t *testing.T) {
 	if st, body := launch(); st != 303 {
 		t.Fatalf("launch after approval = %d %.300s", st, body)
 	}
+}
+
+// setupCode reads the admin token the server stored in its data directory,
+// as the operator does for first-run setup.
+func setupCode(t *testing.T, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "admin-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
 }

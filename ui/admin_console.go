@@ -77,7 +77,7 @@ type adminConsole struct {
 	errMsg   string // the last failure, announced as an alert
 	loaded   loadStatus
 
-	user, pass string // sign-in / setup form
+	user, pass, code string // sign-in / setup form
 
 	platforms []model.Platform
 	presets   []model.Preset
@@ -168,7 +168,7 @@ func (c *adminConsole) checkAuth(ctx app.Context) {
 }
 
 func (c *adminConsole) signedIn(ctx app.Context, s model.AdminSession) {
-	c.api.csrf, c.username, c.auth, c.pass, c.errMsg = s.CSRFToken, s.Admin.Username, authReady, "", ""
+	c.api.csrf, c.username, c.auth, c.pass, c.code, c.errMsg = s.CSRFToken, s.Admin.Username, authReady, "", "", ""
 	c.reload(ctx)
 }
 
@@ -249,7 +249,7 @@ func (c *adminConsole) run(ctx app.Context, doing, done string, fn func() error)
 func (c *adminConsole) submitCredentials(ctx app.Context, e app.Event) {
 	ctx = c.mctx
 	e.PreventDefault()
-	in := model.Credentials{Username: c.user, Password: c.pass}
+	in := model.Credentials{Username: c.user, Password: c.pass, SetupCode: c.code}
 	setup := c.auth == authSetup
 	c.status, c.errMsg = "Signing in…", ""
 	ctx.Async(func() {
@@ -358,6 +358,14 @@ func (c *adminConsole) renderSignIn() app.UI {
 		app.H1().ID("signin-heading").Text(title),
 		app.P().Text(intro),
 		app.Form().ID("signin-form").OnSubmit(c.submitCredentials).Body(
+			app.If(c.auth == authSetup, func() app.UI {
+				return app.Div().Class("field").Body(
+					app.Label().For("setup-code").Text("Setup code"),
+					app.Input().Type("password").ID("setup-code").Name("setup-code").Required(true).Attr("autocomplete", "off").
+						Value(c.code).OnInput(c.ValueTo(&c.code)),
+					app.P().Class("help").Text("The admin token in the file admin-token of the ltibox data directory (the server prints where at startup). It proves you run this server."),
+				)
+			}),
 			app.Label().For("username").Text("Username"),
 			app.Input().Type("text").ID("username").Name("username").Required(true).Attr("autocomplete", "username").
 				Value(c.user).OnInput(c.ValueTo(&c.user)),

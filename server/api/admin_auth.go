@@ -112,11 +112,26 @@ func (s *Server) adminStatus(c *fiber.Ctx) error {
 }
 
 // adminSetup is POST /api/admin/setup: creates the first administrator while
-// there is none, and signs them in.
+// there is none, and signs them in. It needs the setup code (the admin token
+// stored in the data directory), which only the operator can read. Wrong codes
+// count against the sign-in rate limit.
 func (s *Server) adminSetup(c *fiber.Ctx) error {
 	var in model.Credentials
 	if err := c.BodyParser(&in); err != nil {
 		return model.Errorf(model.EINVALID, "The request body is not valid JSON.")
+	}
+	now := s.tool.Config().Now()
+	if wait := s.logins.blocked(now, "ip:"+c.IP()); wait > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
+		return fiber.NewError(fiber.StatusTooManyRequests, "Too many failed attempts. Wait a few minutes and try again.")
+	}
+	if s.cfg.AdminToken == "" {
+		return model.Errorf(model.EFORBIDDEN, "Setup in the browser is off on this server. Create the administrator with `ltibox admin create`.")
+	}
+	if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(in.SetupCode)), []byte(s.cfg.AdminToken)) != 1 {
+		s.logins.fail(now, "ip:"+c.IP())
+		s.log.Warn("console setup refused: wrong setup code", "ip", c.IP())
+		return model.Errorf(model.EFORBIDDEN, "The setup code is not right. It is the admin token, in the file admin-token of the ltibox data directory.")
 	}
 	if err := ValidateCredentials(&in); err != nil {
 		return err

@@ -38,7 +38,7 @@ func (h *harness) consoleCall(method, path, cookie, csrf, body string) (*http.Re
 // signedIn runs first-run setup and returns the session cookie and CSRF token.
 func (h *harness) signedIn() (cookie, csrf string) {
 	h.t.Helper()
-	resp, body := h.consoleCall("POST", "/api/admin/setup", "", "", `{"username":"root","password":"correct horse battery"}`)
+	resp, body := h.consoleCall("POST", "/api/admin/setup", "", "", `{"username":"root","password":"correct horse battery","setupCode":"admin-secret"}`)
 	if resp.StatusCode != 201 {
 		h.t.Fatalf("setup = %d %s", resp.StatusCode, body)
 	}
@@ -81,12 +81,19 @@ func TestConsole_SetupAndSession(t *testing.T) {
 	if _, body := h.consoleCall("GET", "/api/admin/status", "", "", ""); !strings.Contains(body, `"setupRequired":true`) {
 		t.Fatalf("status before setup: %s", body)
 	}
+	// Without the setup code (the admin token only the operator can read), nobody becomes admin.
+	for _, code := range []string{"", "guess"} {
+		resp, body := h.consoleCall("POST", "/api/admin/setup", "", "", `{"username":"root","password":"correct horse battery","setupCode":"`+code+`"}`)
+		if resp.StatusCode != 403 || !strings.Contains(body, "setup code is not right") || h.admins() != 0 || len(resp.Cookies()) != 0 {
+			t.Fatalf("setup with code %q: %d %s (%d admins)", code, resp.StatusCode, body, h.admins())
+		}
+	}
 	// A weak password is refused and nothing is stored.
-	resp, body := h.consoleCall("POST", "/api/admin/setup", "", "", `{"username":"root","password":"short"}`)
+	resp, body := h.consoleCall("POST", "/api/admin/setup", "", "", `{"username":"root","password":"short","setupCode":"admin-secret"}`)
 	if resp.StatusCode != 400 || !strings.Contains(body, "at least 10 characters") || h.admins() != 0 {
 		t.Fatalf("weak password: %d %s (%d admins)", resp.StatusCode, body, h.admins())
 	}
-	resp, body = h.consoleCall("POST", "/api/admin/setup", "", "", `{"username":"root","password":"correct horse battery"}`)
+	resp, body = h.consoleCall("POST", "/api/admin/setup", "", "", `{"username":"root","password":"correct horse battery","setupCode":"admin-secret"}`)
 	if resp.StatusCode != 201 {
 		t.Fatalf("setup = %d %s", resp.StatusCode, body)
 	}
@@ -98,7 +105,7 @@ func TestConsole_SetupAndSession(t *testing.T) {
 	}
 	cookie, csrf := cookieValue(t, resp), csrfOf(t, body)
 	// Setup closes after the first administrator.
-	if resp, body := h.consoleCall("POST", "/api/admin/setup", "", "", `{"username":"evil","password":"another long password"}`); resp.StatusCode != 409 || h.admins() != 1 {
+	if resp, body := h.consoleCall("POST", "/api/admin/setup", "", "", `{"username":"evil","password":"another long password","setupCode":"admin-secret"}`); resp.StatusCode != 409 || h.admins() != 1 {
 		t.Errorf("second setup = %d %s", resp.StatusCode, body)
 	}
 	if _, body := h.consoleCall("GET", "/api/admin/status", cookie, "", ""); !strings.Contains(body, `"setupRequired":false,"signedIn":true`) {

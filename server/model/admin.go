@@ -23,10 +23,13 @@ type AdminStatus struct {
 	SignedIn      bool `json:"signedIn"`
 }
 
-// Credentials is the body of login and setup.
+// Credentials is the body of login and setup. Setup also needs the setup
+// code (the admin token from the data directory), so whoever reaches a fresh
+// server first cannot make themselves its administrator.
 type Credentials struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
+	Username  string `json:"username"`
+	Password  string `json:"password"`
+	SetupCode string `json:"setupCode,omitempty"`
 }
 
 // RegistrationSession is one dynamic registration between reading the
