@@ -97,10 +97,14 @@ func TestConsole_SetupLoginAddMoodle(t *testing.T) {
 		t.Errorf("setup JSON %q, status %q", setupJSON, status)
 	}
 	var rows string
-	if err := chromedp.Run(ctx, chromedp.Text(`#platforms tbody`, &rows)); err != nil {
-		t.Fatal(err)
+	if err := chromedp.Run(ctx,
+		chromedp.Click(`button[aria-label="Disable Moodle"]`),
+		chromedp.WaitVisible(`#platforms td.status-disabled`),
+		chromedp.Text(`#platforms tbody`, &rows),
+	); err != nil {
+		t.Fatalf("disable: %v\n%s", err, pageHTML(t))
 	}
-	if !strings.Contains(rows, "Kx7moodleClient") || !strings.Contains(rows, "https://moodle.school.example") {
+	if !strings.Contains(rows, "Kx7moodleClient") || !strings.Contains(rows, "https://moodle.school.example") || !strings.Contains(rows, "Activate") {
 		t.Errorf("platform table: %q", rows)
 	}
 }

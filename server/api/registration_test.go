@@ -282,3 +282,29 @@ func TestDynamicRegistration_Refusals(t *testing.T) {
 		}
 	})
 }
+
+func withLMS(f func(*ltitest.Options)) harnessOption {
+	return func(c *harnessConfig) { f(&c.lmsOpts) }
+}
+
+// TestDynamicRegistration_Moodle: a platform announcing product_family_code
+// "moodle" gets the Moodle preset, and the closing page says the tool stays
+// Pending in Moodle until a Moodle admin activates it.
+func TestDynamicRegistration_Moodle(t *testing.T) {
+	h := newHarness(t, withLMS(func(o *ltitest.Options) { o.ProductFamilyCode = "moodle" }))
+	_, page := h.registerStart(h.lms.RegistrationURL(h.url + "/lti/register"))
+	if !strings.Contains(page, "(Moodle)") {
+		t.Errorf("services page does not name Moodle: %s", page)
+	}
+	resp, page := h.registerFinish(page)
+	if resp.StatusCode != 200 || !strings.Contains(page, "Next step in Moodle") || !strings.Contains(page, "Manage tools") {
+		t.Fatalf("closing page = %d: %s", resp.StatusCode, page)
+	}
+	dr := h.lms.DynamicRegistrations()[0]
+	regs, _ := h.db.RegistrationsByIssuer(context.Background(), h.lms.Issuer())
+	for _, r := range regs {
+		if r.ClientID == dr.ClientID && (r.Preset != lti.PresetMoodle || !strings.HasPrefix(r.Name, "Moodle (")) {
+			t.Errorf("stored %q preset %q", r.Name, r.Preset)
+		}
+	}
+}

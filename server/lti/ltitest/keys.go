@@ -132,7 +132,7 @@ func (p *Platform) handleOpenIDConfiguration(w http.ResponseWriter, r *http.Requ
 		"claims_supported":                      []string{"sub", "iss", "name", "given_name", "family_name", "email"},
 		"subject_types_supported":               []string{"public", "pairwise"},
 		"https://purl.imsglobal.org/spec/lti-platform-configuration": map[string]any{
-			"product_family_code": productFamilyCode,
+			"product_family_code": p.productFamilyCode(),
 			"version":             "1.0",
 			"messages_supported": []map[string]any{
 				{"type": "LtiResourceLinkRequest"},

@@ -44,6 +44,9 @@ type Options struct {
 	LowercaseLinkHeader bool
 	// HTTPClient fetches the tool JWKS; default a client with a 10 s timeout.
 	HTTPClient *http.Client
+	// ProductFamilyCode is announced in the platform configuration (dynamic
+	// registration); default "ltibox-emulator". Pass "moodle" to look like Moodle.
+	ProductFamilyCode string
 }
 
 // Platform is one emulated LMS. All methods are safe for concurrent use.

@@ -27,6 +27,13 @@ type registrationToken struct {
 	used    bool
 }
 
+func (p *Platform) productFamilyCode() string {
+	if p.opts.ProductFamilyCode != "" {
+		return p.opts.ProductFamilyCode
+	}
+	return productFamilyCode
+}
+
 // RegistrationEndpoint is where tools post their registration.
 func (p *Platform) RegistrationEndpoint() string { return p.baseURL + "/register" }
 
