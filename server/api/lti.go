@@ -51,6 +51,7 @@ func param(c *fiber.Ctx, name string) string {
 
 // login handles the OIDC third-party login initiation.
 func (s *Server) login(c *fiber.Ctx) error {
+	storageTarget := param(c, "lti_storage_target")
 	res, err := s.tool.Login(c.UserContext(), lti.LoginRequest{
 		Issuer:        param(c, "iss"),
 		LoginHint:     param(c, "login_hint"),
@@ -58,13 +59,16 @@ func (s *Server) login(c *fiber.Ctx) error {
 		MessageHint:   param(c, "lti_message_hint"),
 		ClientID:      param(c, "client_id"),
 		DeploymentID:  param(c, "lti_deployment_id"),
-		StorageTarget: param(c, "lti_storage_target"),
+		StorageTarget: storageTarget,
 	})
 	if err != nil {
 		return err
 	}
 	c.Response().Header.Add(fiber.HeaderSetCookie, stateCookie(res.State, int(s.tool.Config().LoginTTL.Seconds())))
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	if needsLoginBridge(c, storageTarget) { // issue 7: the cookie may not stick (bridge.go)
+		return s.loginBridge(c, res, storageTarget)
+	}
 	return c.Redirect(res.RedirectURL, fiber.StatusFound)
 }
 
@@ -77,6 +81,11 @@ func (s *Server) launch(c *fiber.Ctx) error {
 	var bound string
 	if state != "" {
 		bound = c.Cookies(stateCookieName(state))
+	}
+	if state != "" && bound == "" { // issue 7: no cookie; platform storage may hold the state
+		if handled, err := s.launchBridge(c, state); handled {
+			return err
+		}
 	}
 	l, err := s.tool.VerifyLaunch(c.UserContext(), lti.LaunchRequest{
 		IDToken:          c.FormValue("id_token"),
@@ -91,11 +100,12 @@ func (s *Server) launch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l.Login.Binding = "cookie"
+	l.Login.Binding = cookieBinding(l.Login)
 	token, sess, err := s.startSession(c, l)
 	if err != nil {
 		return err
 	}
+	s.logLaunch(sess)
 	s.learnFrameOrigins(c, sess)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Redirect(landingPath(sess)+"#session="+token, fiber.StatusSeeOther)
