@@ -139,7 +139,7 @@ const bridgeJS = `"use strict";
       if (!d.target) { throw new Error("no platform storage"); }
       say("Saving the launch in your LMS…");
       return storage().then(function (st) {
-        return Promise.all([put(st, "state_" + d.state, d.state), put(st, "nonce_" + d.nonce, d.nonce)]);
+        return put(st, "state_" + d.state, d.state).then(function () { return put(st, "nonce_" + d.nonce, d.nonce); });
       });
     }).then(function () {
       window.location.href = d.authUrl;
@@ -148,7 +148,9 @@ const bridgeJS = `"use strict";
 
   function launch() {
     storage().then(function (st) {
-      return Promise.all([get(st, "state_" + d.state), get(st, "nonce_" + d.nonce)]);
+      return get(st, "state_" + d.state).then(function (state) {
+        return get(st, "nonce_" + d.nonce).then(function (nonce) { return [state, nonce]; });
+      });
     }).then(function (values) {
       var form = el("complete");
       form.elements.bound_state.value = values[0];

@@ -15,13 +15,14 @@ import (
 // the page. It answers only the origin that stored a value, and refuses
 // malformed messages with the spec's error shape.
 
-// Storage faults a test can inject (SetStorageFault); "" behaves.
+// Storage faults a test can inject (SetStorageFault); "" behaves. They hit
+// lti.get_data only, so the login's lti.put_data works and the launch's read fails.
 const (
-	StorageSilent        = "silent"           // never answers put/get
+	StorageSilent        = "silent"           // never answers
 	StorageWrongID       = "wrong-message-id" // answers with another message_id
-	StorageWrongValue    = "wrong-value"      // get_data returns another login's value
-	StorageError         = "error"            // answers put/get with an error
-	StorageForeignOrigin = "foreign-origin"   // get_data answers come from a frame on another origin
+	StorageWrongValue    = "wrong-value"      // returns another login's value
+	StorageError         = "error"            // answers with an error
+	StorageForeignOrigin = "foreign-origin"   // the answer comes from a frame on another origin
 )
 
 // storageTarget is the lti_storage_target the login initiation carries, or "".
@@ -135,12 +136,13 @@ const platformStorageJS = `"use strict";
         { subject: prefix + "lti.get_data", frame: cfg.frame }
       ];
     } else if ((subject === "lti.put_data" || subject === "lti.get_data") && answersStorage) {
-      if (fault === "silent") { return; }
-      if (fault === "wrong-message-id") { reply.message_id = String(d.message_id) + "-other"; }
+      var faulty = subject === "lti.get_data" ? fault : "";
+      if (faulty === "silent") { return; }
+      if (faulty === "wrong-message-id") { reply.message_id = String(d.message_id) + "-other"; }
       var mine = store[event.origin] || (store[event.origin] = {});
       if (!d.message_id || typeof d.key !== "string" || d.key === "") {
         reply.error = { code: "bad_request", message: "message_id and key are required" };
-      } else if (fault === "error") {
+      } else if (faulty === "error") {
         reply.error = { code: "server_error", message: "storage is unavailable" };
       } else if (subject === "lti.put_data") {
         if (typeof d.value !== "string") {
@@ -153,8 +155,8 @@ const platformStorageJS = `"use strict";
         reply.error = { code: "bad_request", message: "There is no value stored for this key" };
       } else {
         reply.key = d.key;
-        reply.value = fault === "wrong-value" ? "value-of-another-login" : mine[d.key];
-        if (fault === "foreign-origin") {
+        reply.value = faulty === "wrong-value" ? "value-of-another-login" : mine[d.key];
+        if (faulty === "foreign-origin") {
           var relay = window.frames["relay"];
           if (relay) { relay.postMessage({ relay: reply }, "*"); }
           return;
