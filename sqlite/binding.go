@@ -141,12 +141,3 @@ func (db *DB) LaunchBindingCounts(ctx context.Context, registrationID int64) ([]
 	}
 	return out, nil
 }
-
-// SweepHandoffs deletes handoffs that expired before the given time.
-func (db *DB) SweepHandoffs(ctx context.Context, before time.Time) (int64, error) {
-	res, err := db.db.ExecContext(ctx, `DELETE FROM handoffs WHERE expires_at < ?`, before.Unix())
-	if err != nil {
-		return 0, fmt.Errorf("sweep handoffs: %w", err)
-	}
-	return res.RowsAffected()
-}

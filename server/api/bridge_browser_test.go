@@ -107,13 +107,20 @@ func TestBrowserLaunch_CookiesAllowed(t *testing.T) {
 }
 
 func TestBrowserLaunch_CookiesBlocked_PlatformStorage(t *testing.T) {
-	for _, sc := range []struct{ name, target, prefix string }{
-		{"named frame (Canvas)", "post_message_forwarding", ""},
-		{"parent (Sakai)", "_parent", ""},
-		{"org.imsglobal subjects (older Brightspace)", "post_message_forwarding", "org.imsglobal."},
+	for _, sc := range []struct{ name, target, prefix, preset string }{
+		{"named frame", "post_message_forwarding", "", ""},
+		{"named frame, Canvas preset (targetOrigin *)", "post_message_forwarding", "", "canvas"},
+		{"parent (Sakai)", "_parent", "", ""},
+		{"org.imsglobal subjects (older Brightspace)", "post_message_forwarding", "org.imsglobal.", ""},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			h := newHarness(t, withUI(), withLMSOptions(ltitest.Options{Hostname: "localhost", StorageTarget: sc.target, StorageSubjectPrefix: sc.prefix}))
+			if sc.preset != "" {
+				h.reg.Preset = sc.preset
+				if err := h.db.UpdateRegistration(context.Background(), h.reg); err != nil {
+					t.Fatal(err)
+				}
+			}
 			ctx, cancel := context.WithTimeout(browsertest.New(t, browsertest.BlockCookies(h.url, "*")), 90*time.Second)
 			defer cancel()
 			startFramedLaunch(t, ctx, h)
@@ -244,5 +251,32 @@ func TestBrowserLaunch_StorageAnswersRefused(t *testing.T) {
 				t.Errorf("launches counted: %+v", counts)
 			}
 		})
+	}
+}
+
+// A handoff link copied into another browser (or tab) has no opener to give it
+// the key: the page refuses, and the real window can still use the handoff.
+func TestBrowserHandoff_OtherBrowserRefused(t *testing.T) {
+	h := framedHarness(t, "")
+	w := h.windowStart(ltitest.LaunchSpec{})
+	ctx, cancel := context.WithTimeout(browsertest.New(t), 60*time.Second)
+	defer cancel()
+	var text string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(h.url+w.url),
+		chromedp.WaitVisible(`#handoff-error`, chromedp.ByQuery),
+		chromedp.Text(`body`, &text, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("handoff page in another browser: %v", err)
+	}
+	if !strings.Contains(text, "only works in the window your course opened") {
+		t.Errorf("page says %q", text)
+	}
+	if logins, sessions := h.count(); logins != 1 || sessions != 0 {
+		t.Errorf("after the refused window: %d logins, %d sessions", logins, sessions)
+	}
+	if resp, _ := w.use(h.browser(), w.key); resp.StatusCode != 303 {
+		t.Errorf("the real window after the refusal: %d", resp.StatusCode)
 	}
 }

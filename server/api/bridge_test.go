@@ -325,6 +325,18 @@ func TestLoginBridge_ChosenPerLaunch(t *testing.T) {
 	if !strings.Contains(stateCookie, "Partitioned") {
 		t.Errorf("the framed login does not try the Partitioned cookie first: %q", stateCookie)
 	}
+	if _, ok := d["any-origin"]; ok {
+		t.Error("messages go out with targetOrigin * although the platform is not Canvas")
+	}
+	// Canvas: targetOrigin "*" for its storage frame (answers are still checked).
+	h.reg.Preset = "canvas"
+	if err := h.db.UpdateRegistration(context.Background(), h.reg); err != nil {
+		t.Fatal(err)
+	}
+	resp = get(h.lms.LoginForm(ltitest.LaunchSpec{}), "iframe")
+	if d := bridgeData(t, readBody(t, resp)); d["any-origin"] != "1" || d["platform-origin"] != originOf(h.lms.AuthURL()) {
+		t.Errorf("Canvas login bridge = %v", d)
+	}
 	// The script is served with a JavaScript type, so nosniff lets it run.
 	js, err := http.Get(h.url + "/lti/bridge.js")
 	if err != nil {
