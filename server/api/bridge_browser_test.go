@@ -134,7 +134,19 @@ func TestBrowserLaunch_CookiesBlocked_PlatformStorage(t *testing.T) {
 }
 
 func TestBrowserLaunch_CookiesBlocked_NoStorage_NewWindow(t *testing.T) {
-	h := framedHarness(t, "")
+	t.Run("LMS without platform storage (Moodle)", func(t *testing.T) { newWindowLaunch(t, "") })
+	t.Run("LMS storage never answers", func(t *testing.T) { newWindowLaunch(t, ltitest.StorageSilent) })
+}
+
+// newWindowLaunch: cookies are blocked for ltibox inside the LMS page only, so
+// the login falls back to a new top-level window, where they work.
+func newWindowLaunch(t *testing.T, storageFault string) {
+	target := ""
+	if storageFault != "" {
+		target = "post_message_forwarding"
+	}
+	h := framedHarness(t, target)
+	h.lms.SetStorageFault(storageFault)
 	ctx, cancel := context.WithTimeout(browsertest.New(t, browsertest.BlockCookies(h.url, h.lms.Issuer())), 90*time.Second)
 	defer cancel()
 	startFramedLaunch(t, ctx, h)

@@ -677,3 +677,20 @@ func BenchmarkLaunch_Storage(b *testing.B) {
 func originOf(raw string) string { return lti.OriginOf(raw) }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// BenchmarkLoginBridgePage is the framed login answering its bridge page
+// (state stored, cookie set, page rendered) over real HTTP.
+func BenchmarkLoginBridgePage(b *testing.B) {
+	h := storageHarness(b)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		resp, err := client.PostForm(h.tool.LoginURL(), h.lms.LoginForm(ltitest.LaunchSpec{}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if body := readBody(b, resp); resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-step="login"`) {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+}

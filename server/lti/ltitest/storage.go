@@ -15,10 +15,11 @@ import (
 // the page. It answers only the origin that stored a value, and refuses
 // malformed messages with the spec's error shape.
 
-// Storage faults a test can inject (SetStorageFault); "" behaves. They hit
-// lti.get_data only, so the login's lti.put_data works and the launch's read fails.
+// Storage faults a test can inject (SetStorageFault); "" behaves. StorageSilent
+// hits lti.put_data and lti.get_data (a platform that never answers); the others
+// hit lti.get_data only, so the login's put works and the launch's read fails.
 const (
-	StorageSilent        = "silent"           // never answers
+	StorageSilent        = "silent"           // never answers put or get
 	StorageWrongID       = "wrong-message-id" // answers with another message_id
 	StorageWrongValue    = "wrong-value"      // returns another login's value
 	StorageError         = "error"            // answers with an error
@@ -136,7 +137,7 @@ const platformStorageJS = `"use strict";
         { subject: prefix + "lti.get_data", frame: cfg.frame }
       ];
     } else if ((subject === "lti.put_data" || subject === "lti.get_data") && answersStorage) {
-      var faulty = subject === "lti.get_data" ? fault : "";
+      var faulty = subject === "lti.get_data" || fault === "silent" ? fault : "";
       if (faulty === "silent") { return; }
       if (faulty === "wrong-message-id") { reply.message_id = String(d.message_id) + "-other"; }
       var mine = store[event.origin] || (store[event.origin] = {});
