@@ -106,7 +106,7 @@ func (s *Server) renderBridge(c *fiber.Ctx, p bridgePage) error {
 // loginBridge answers a login whose state cookie may not stick.
 func (s *Server) loginBridge(c *fiber.Ctx, res *lti.LoginResult, storageTarget string) error {
 	return s.renderBridge(c, bridgePage{Step: "login", Title: "Starting the activity", Working: "Starting the activity…",
-		AuthURL: res.RedirectURL, PlatformOrig: lti.OriginOf(res.Registration.AuthURL), AnyOrigin: anyOriginQuirk(res.Registration),
+		AuthURL: res.RedirectURL, PlatformOrig: originOf(res.Registration.AuthURL), AnyOrigin: anyOriginQuirk(res.Registration),
 		Target: storageTarget, State: res.State, Nonce: res.Nonce})
 }
 
@@ -124,7 +124,7 @@ func (s *Server) launchBridge(c *fiber.Ctx, state string) (handled bool, err err
 		return false, nil
 	}
 	return true, s.renderBridge(c, bridgePage{Step: "launch", Title: "Opening the activity", Working: "Checking that this launch started in this browser…",
-		PlatformOrig: lti.OriginOf(reg.AuthURL), AnyOrigin: anyOriginQuirk(reg), Target: login.StorageTarget,
+		PlatformOrig: originOf(reg.AuthURL), AnyOrigin: anyOriginQuirk(reg), Target: login.StorageTarget,
 		State: state, Nonce: login.Nonce, IDToken: c.FormValue("id_token"), Error: c.FormValue("error"), ErrorDescription: c.FormValue("error_description")})
 }
 

@@ -1,9 +1,6 @@
 package lti
 
-import (
-	"crypto/subtle"
-	"net/url"
-)
+import "crypto/subtle"
 
 // Ways a login state is bound to the browser that started it. The login
 // records the way it offered; the launch session records the way that worked.
@@ -33,15 +30,4 @@ func checkStorageBinding(req LaunchRequest, login *LoginState) error {
 		return unauthorized("launch.storage_nonce_mismatch", "The login nonce your LMS kept for this launch does not match the one ltibox issued.")
 	}
 	return nil
-}
-
-// OriginOf returns scheme://host[:port] of an absolute URL, or "". The
-// platform-storage bridge talks only to the origin of the platform's OIDC
-// auth endpoint (checklist 42).
-func OriginOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return ""
-	}
-	return u.Scheme + "://" + u.Host
 }
