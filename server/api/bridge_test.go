@@ -697,3 +697,41 @@ func BenchmarkLoginBridgePage(b *testing.B) {
 		}
 	}
 }
+
+// Checklist 30 on the storage path: a platform error post is shown only after
+// the state was proven through storage.
+func TestStorageLaunch_PlatformErrorChecksStateFirst(t *testing.T) {
+	for _, forged := range []bool{true, false} {
+		h := storageHarness(t)
+		r := &storageRun{h: h, client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+		resp, err := r.client.PostForm(h.tool.LoginURL(), h.lms.LoginForm(ltitest.LaunchSpec{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		login := bridgeData(t, readBody(t, resp))
+		errPost := url.Values{"state": {login["state"]}, "error": {"login_required"}, "error_description": {"Please log in to the LMS."}}
+		resp, err = r.client.PostForm(h.tool.LaunchURL(), errPost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := readBody(t, resp)
+		f := hiddenInputs(page)
+		if resp.StatusCode != http.StatusOK || f.Get("error") != "login_required" || f.Get("error_description") != "Please log in to the LMS." {
+			t.Fatalf("launch page for an error post: %d %v", resp.StatusCode, f)
+		}
+		if forged {
+			f.Set("bound_state", "not-from-storage")
+			f.Set("bound_nonce", login["nonce"])
+			resp, body := r.post(f, h.url)
+			h.rejected(t, resp, body, 401, "launch.state_mismatch", "different browser window")
+			if strings.Contains(body, "Please log in") {
+				t.Error("an unproven error post was shown to the user")
+			}
+			continue
+		}
+		f.Set("bound_state", login["state"])
+		f.Set("bound_nonce", login["nonce"])
+		resp, body := r.post(f, h.url)
+		h.rejected(t, resp, body, 400, "launch.platform_error", "Please log in to the LMS.")
+	}
+}
