@@ -735,3 +735,31 @@ func TestStorageLaunch_PlatformErrorChecksStateFirst(t *testing.T) {
 		h.rejected(t, resp, body, 400, "launch.platform_error", "Please log in to the LMS.")
 	}
 }
+
+// The new window offered by a launch page whose storage read failed (the
+// login already went through the platform's auth) restarts the login too. An
+// LMS that accepts an lti_message_hint only once, as Moodle and the emulator
+// do, then refuses it: the window shows the LMS's refusal and nothing is stored.
+func TestHandoff_AfterPlatformAuth_FailsClosed(t *testing.T) {
+	h := storageHarness(t)
+	r := h.storageStart(ltitest.LaunchSpec{}) // the launch page is up; its storage read "failed"
+	resp, body := postFrom(t, r.client, h.url+"/lti/handoff", url.Values{"state": {r.launch["state"]}}, h.url)
+	var hand struct{ ID, Key, URL string }
+	if err := json.Unmarshal([]byte(body), &hand); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("create handoff: %d %s", resp.StatusCode, body)
+	}
+	win := h.browser()
+	resp, _ = postFrom(t, win, h.url+hand.URL, url.Values{"key": {hand.Key}}, h.url)
+	action, fields, err := h.lms.Authorize(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fields.Get("error") == "" {
+		t.Fatalf("the emulator accepted a used lti_message_hint: %v", fields)
+	}
+	resp, body = h.post(win, action, fields)
+	h.rejected(t, resp, body, 400, "launch.platform_error", "already used lti_message_hint")
+	// And the id_token of the framed launch is spent with its login.
+	resp, body = r.finish()
+	h.rejected(t, resp, body, 401, "launch.state_used", "already used")
+}
