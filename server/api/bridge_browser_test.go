@@ -236,19 +236,30 @@ func refusal(t *testing.T, ctx context.Context, h *harness, prefix, sel string) 
 // the server refuses what was read back. Nothing is stored either way.
 func TestBrowserLaunch_StorageAnswersRefused(t *testing.T) {
 	for _, sc := range []struct {
-		fault  string
-		prefix string // the frame that shows the outcome
-		sel    string
-		words  string
+		name      string
+		fault     string
+		frameHost string // the storage frame on another origin than the OIDC auth origin
+		preset    string
+		prefix    string // the frame that shows the outcome
+		sel       string
+		words     string
 	}{
-		{ltitest.StorageForeignOrigin, "/lti/launch", "#fallback", "Open in a new window"},
-		{ltitest.StorageWrongID, "/lti/launch", "#fallback", "Open in a new window"},
-		{ltitest.StorageError, "/lti/launch", "#fallback", "Open in a new window"},
-		{ltitest.StorageWrongValue, "/lti/launch/storage", "main[role=alert]", "different browser window"},
+		{"get_data answered from another origin", ltitest.StorageForeignOrigin, "", "", "/lti/launch", "#fallback", "Open in a new window"},
+		{"get_data answered with another message_id", ltitest.StorageWrongID, "", "", "/lti/launch", "#fallback", "Open in a new window"},
+		{"get_data answered with an error", ltitest.StorageError, "", "", "/lti/launch", "#fallback", "Open in a new window"},
+		{"get_data returns another state", ltitest.StorageWrongValue, "", "", "/lti/launch/storage", "main[role=alert]", "different browser window"},
+		{"storage frame on another origin", "", "127.0.0.1", "", "/lti/login", "#fallback", "Open in a new window"},
+		{"storage frame on another origin, Canvas targetOrigin *", "", "127.0.0.1", "canvas", "/lti/login", "#fallback", "Open in a new window"},
 	} {
-		t.Run(sc.fault, func(t *testing.T) {
-			h := framedHarness(t, "post_message_forwarding")
+		t.Run(sc.name, func(t *testing.T) {
+			h := newHarness(t, withUI(), withLMSOptions(ltitest.Options{Hostname: "localhost", StorageTarget: "post_message_forwarding", StorageFrameHost: sc.frameHost}))
 			h.lms.SetStorageFault(sc.fault)
+			if sc.preset != "" {
+				h.reg.Preset = sc.preset
+				if err := h.db.UpdateRegistration(context.Background(), h.reg); err != nil {
+					t.Fatal(err)
+				}
+			}
 			ctx, cancel := context.WithTimeout(browsertest.New(t, browsertest.BlockCookies(h.url, "*")), 90*time.Second)
 			defer cancel()
 			startFramedLaunch(t, ctx, h)

@@ -51,9 +51,10 @@ type Options struct {
 	// lti_storage_target with this frame name ("_parent", or a named frame such
 	// as Canvas's "post_message_forwarding"); "" means no platform storage (Moodle).
 	StorageTarget string
-	// StorageFrameOrigin serves the named storage frame from another origin
-	// than the platform's (default: the platform origin, its OIDC auth origin).
-	StorageFrameOrigin string
+	// StorageFrameHost serves the named storage frame from another host name
+	// (same scheme and port), i.e. another origin than the platform's OIDC auth
+	// origin, e.g. "127.0.0.1" for a platform on localhost. Default: the platform's own.
+	StorageFrameHost string
 	// StorageSubjectPrefix is "org.imsglobal." for platforms that speak the
 	// older prefixed subjects (org.imsglobal.lti.put_data), as older Brightspace does.
 	StorageSubjectPrefix string

@@ -2,9 +2,9 @@ package ltitest
 
 import (
 	"html/template"
+	"net"
 	"net/http"
 	"net/url"
-	"strings"
 )
 
 // Platform storage (1EdTech "LTI Client Side postMessages" and "postMessage
@@ -43,11 +43,14 @@ func (p *Platform) storageFaultMode() string {
 }
 
 // storageFrameURL is where the page loads the named storage frame from: the
-// platform's own origin (its OIDC auth origin) unless StorageFrameOrigin says otherwise.
+// platform's own origin (its OIDC auth origin) unless StorageFrameHost says otherwise.
 func (p *Platform) storageFrameURL(role string) string {
 	origin := p.origin()
-	if p.opts.StorageFrameOrigin != "" {
-		origin = strings.TrimRight(p.opts.StorageFrameOrigin, "/")
+	if h := p.opts.StorageFrameHost; h != "" {
+		if port := p.base.Port(); port != "" {
+			h = net.JoinHostPort(h, port)
+		}
+		origin = p.base.Scheme + "://" + h
 	}
 	return origin + p.base.Path + "/storage-frame?role=" + url.QueryEscape(role)
 }

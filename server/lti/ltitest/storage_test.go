@@ -53,6 +53,14 @@ func TestStorage_PagesServeTheStorage(t *testing.T) {
 			t.Errorf("unknown frame role: %d", status)
 		}
 	})
+	t.Run("frame on another origin", func(t *testing.T) {
+		p := storagePlatform(t, ltitest.Options{StorageTarget: "post_message_forwarding", Hostname: "localhost", StorageFrameHost: "127.0.0.1"})
+		_, page := getPage(t, http.DefaultClient, "GET", p.Issuer()+"/", nil)
+		want := `src="` + strings.Replace(p.Issuer(), "localhost", "127.0.0.1", 1) + `/storage-frame?role=frame"`
+		if !strings.Contains(page, want) {
+			t.Errorf("course page does not load the storage frame from %s:\n%s", want, page)
+		}
+	})
 	t.Run("parent", func(t *testing.T) {
 		p := storagePlatform(t, ltitest.Options{StorageTarget: "_parent", StorageSubjectPrefix: "org.imsglobal."})
 		_, page := getPage(t, http.DefaultClient, "GET", p.Issuer()+"/", nil)
