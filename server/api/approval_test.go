@@ -80,10 +80,6 @@ func TestApprovalQueue(t *testing.T) {
 	}
 }
 
-func itoa(n int64) string {
-	b, _ := json.Marshal(n)
-	return string(b)
-}
 
 // TestDynamicRegistration_ApproveThenLaunch: a pending registration launches
 // once the admin activates it from the console.

@@ -100,6 +100,13 @@ func (s *Server) routes() {
 	app.Post("/lti/login", s.login)
 	app.Post("/lti/launch", s.launch)
 
+	// Issue 7: browser binding without cookies (platform storage, new window).
+	app.Get("/lti/bridge.js", bridgeScript)
+	app.Post("/lti/bind/cookie", s.stateCookieCheck)
+	app.Post("/lti/launch/storage", s.completeStorageLaunch)
+	app.Post("/lti/handoff", s.createHandoff)
+	app.Get("/lti/handoff/:id", s.handoffPage)
+	app.Post("/lti/handoff/:id", s.useHandoff)
 	// Dynamic registration (issue 6).
 	app.Get("/lti/register", s.registerStart)
 	app.Post("/lti/register", s.registerFinish)
@@ -140,6 +147,7 @@ func (s *Server) routes() {
 	admin.Delete("/platforms/:id/deployments/:deployment", s.removeDeployment)
 	admin.Get("/keys", s.listKeys)
 	admin.Post("/keys/rotate", s.rotateKey)
+	admin.Get("/platforms/:id/bindings", s.launchBindingCounts) // issue 7
 	// Console (issue 6).
 	admin.Get("/presets", s.listPresets)
 	admin.Get("/settings", s.getSettings)
