@@ -80,7 +80,6 @@ func TestApprovalQueue(t *testing.T) {
 	}
 }
 
-
 // TestDynamicRegistration_ApproveThenLaunch: a pending registration launches
 // once the admin activates it from the console.
 func TestDynamicRegistration_ApproveThenLaunch(t *testing.T) {
