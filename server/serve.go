@@ -17,6 +17,7 @@ import (
 	"github.com/ltibox/ltibox/server/api"
 	"github.com/ltibox/ltibox/server/lti"
 	"github.com/ltibox/ltibox/server/lti/ltitest"
+	"github.com/ltibox/ltibox/server/outbox"
 	"github.com/ltibox/ltibox/sqlite"
 )
 
@@ -31,6 +32,7 @@ type app struct {
 	tool   *lti.Tool
 	server *api.Server
 	demo   *ltitest.Platform
+	outbox *outbox.Worker
 	log    *slog.Logger
 }
 
@@ -82,6 +84,8 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		a.close()
 		return nil, err
 	}
+	a.outbox = outbox.New(db, a.tool, outbox.Config{Logger: log})
+	a.server.SetOutbox(a.outbox)
 	return a, nil
 }
 
@@ -150,6 +154,8 @@ func (a *app) sweep(ctx context.Context) {
 // serve runs the HTTP server on ln until ctx ends, then shuts down gracefully.
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	go a.sweep(ctx)
+	a.outbox.Start(ctx)
+	defer a.outbox.Stop() // after the HTTP shutdown: in-flight deliveries end, queued ones wait for the next start
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.App().Listener(ln) }()
 	select {

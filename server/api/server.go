@@ -39,6 +39,8 @@ type Server struct {
 	app  *fiber.App
 	web  *Web
 	csp  *cspCache
+
+	grades gradeState // issue 4: grading
 }
 
 // New builds the server and its route table.
@@ -100,6 +102,16 @@ func (s *Server) routes() {
 	// The SPA's session-scoped API (bearer token from the launch).
 	v1 := app.Group("/api/v1", s.requireSession)
 	v1.Get("/session", s.getSession)
+
+	// Issue 4: grades. Learners score their own launch's activity; instructors
+	// see and correct everyone's, push pending scores and read the gradebook back.
+	v1.Get("/grade", s.getGrade)
+	v1.Post("/grade/score", s.postGrade)
+	v1.Get("/grading", s.getGrading)
+	v1.Post("/grading/scores", s.postGradingScore)
+	v1.Post("/grading/send", s.postGradingSend)
+	v1.Post("/grading/readback", s.postGradingReadBack)
+	v1.Get("/grading/export", s.getGradingExport)
 
 	// Admin JSON API for scripts and the console.
 	admin := app.Group("/api/admin", s.requireAdmin)
