@@ -120,6 +120,9 @@ func (s *Server) postGradingSend(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// A person asks again, presumably after fixing the LMS settings: forget
+	// remembered token refusals so the next attempt really asks the LMS.
+	s.tool.ForgetTokens()
 	s.notifyOutbox()
 	return c.JSON(model.Requeued{Count: n})
 }

@@ -86,6 +86,7 @@ type Platform struct {
 	deepLinks []DeepLinkResponse
 
 	failures []failure
+	outages  []outage // outage.go
 	delay    time.Duration
 	requests []Request
 
