@@ -200,6 +200,17 @@ func TestAGS_TokenRefusedIsConfiguration(t *testing.T) {
 	if !errors.As(err, &se) || se.Op != "token" || se.Status != http.StatusUnauthorized || se.Retryable || !strings.Contains(se.Message, "invalid_client") {
 		t.Fatalf("token 401: %#v", err)
 	}
+	// Callers right after a refusal get the same answer without asking again.
+	before := f.lms.TokenRequests()
+	for range 10 {
+		if err := lti.NewAGS(f.tool, f.reg, allAGS).PostScore(ctx, li, sc); !errors.As(err, &se) || se.Status != 401 {
+			t.Fatalf("repeat after refusal: %v", err)
+		}
+	}
+	if n := f.lms.TokenRequests() - before; n != 0 {
+		t.Errorf("10 posts after a refused token cost %d token requests, want 0", n)
+	}
+	f.tool.ForgetTokens() // an administrator edited the registration
 	f.lms.SetOutage("/token", http.StatusServiceUnavailable)
 	err = lti.NewAGS(f.tool, f.reg, allAGS).PostScore(ctx, li, sc)
 	if !errors.As(err, &se) || !se.Retryable || se.RetryAt.IsZero() {
