@@ -33,6 +33,9 @@ func Register() {
 		home := func() app.Composer { return newHomePage() }
 		app.Route("/app", home)
 		app.Route(PathHome, home)
+		// Issue 4: grades.
+		app.Route(PathScore, func() app.Composer { return newScorePage() })
+		app.Route(PathGrading, func() app.Composer { return newGradingPage() })
 
 		app.Handle(actionLoadSession, handleLoadSession)
 	})
