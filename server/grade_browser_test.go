@@ -2,15 +2,19 @@ package main
 
 import (
 	"context"
+	"path"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/ltibox/ltibox/server/browsertest"
+	"github.com/ltibox/ltibox/server/lti/ltitest"
+	"github.com/ltibox/ltibox/server/model"
 )
 
 // inFrame evaluates a JS expression with d = the tool iframe's document.
@@ -88,3 +92,91 @@ func TestGrade_StudentSliderInBrowser(t *testing.T) {
 		t.Errorf("gradebook results = %+v", res)
 	}
 }
+
+// TestGrading_InstructorInBrowser: the instructor opens the grading view from
+// the demo LMS, finds the student's score, corrects it with a comment using
+// the keyboard, and reads the gradebook back.
+func TestGrading_InstructorInBrowser(t *testing.T) {
+	a, base, stop := startApp(t, t.TempDir(), true)
+	defer stop()
+	// The student scores 7 first (launch through the demo LMS's own /start page flow).
+	resp, err := a.demo.Launch(context.Background(), noRedirectClient(), ltitest.LaunchSpec{UserID: "student", CourseID: "course-101", WithAGS: true,
+		LineItemID: demoLineItem(t, a)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	tok := loc[strings.Index(loc, "#session=")+len("#session="):]
+	seven := 7.0
+	if st, body := callAPI(t, "POST", base+"/api/v1/grade/score", tok, model.ScoreSubmission{ScoreGiven: &seven}); st != 201 {
+		t.Fatalf("student score: %d %s", st, body)
+	}
+	ctx := browsertest.New(t)
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	row := `[...d.querySelectorAll('#grading-table tbody tr')].find(r => r.innerText.includes('Ada Lovelace'))`
+	var text, status string
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`iframe[name="tool"]`),
+		chromedp.Click(`//button[starts-with(normalize-space(.), "Launch as instructor")]`, chromedp.BySearch),
+		chromedp.Poll(inFrame(`!!(d.querySelector('#wasm-ready') && d.querySelector('#grading-link'))`), nil, chromedp.WithPollingTimeout(45*time.Second)),
+		chromedp.Evaluate(inFrame(`(d.querySelector('#grading-link').click(), true)`), nil),
+		chromedp.Poll(inFrame(`(() => { const r = `+row+`; return !!r && r.innerText.includes('7 / 100') && r.innerText.includes('Sent'); })()`), nil, chromedp.WithPollingTimeout(30*time.Second)),
+		// Edit with the keyboard: focus the row's Edit button, press Enter, type.
+		chromedp.Evaluate(inFrame(`(`+row+`.querySelector('button').focus(), true)`), nil),
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.Poll(inFrame(`!!d.querySelector('#edit-score')`), nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Evaluate(inFrame(`(d.querySelector('#edit-score').select(), d.querySelector('#edit-score').focus(), true)`), nil),
+		chromedp.KeyEvent("9"),
+		chromedp.KeyEvent(kb.Tab),
+		chromedp.KeyEvent("Well argued."),
+		chromedp.KeyEvent(kb.Tab),
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.Poll(inFrame(`(() => { const r = `+row+`; return !d.querySelector('#edit-form') && !!r && r.innerText.includes('9 / 100') && r.innerText.includes('Sent'); })()`), nil, chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Evaluate(inFrame(`(d.querySelector('#read-back').click(), true)`), nil),
+		chromedp.Poll(inFrame(`/matches ltibox/.test(d.querySelector('#grading-status').innerText)`), nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Evaluate(inFrame(`d.querySelector('#grading-status').innerText`), &status),
+		chromedp.Evaluate(frameText, &text),
+	)
+	if err != nil {
+		browsertest.Screenshot(t, ctx, t.TempDir()+"/grading.png")
+		dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_ = chromedp.Run(dctx, chromedp.Evaluate(frameText, &text))
+		var dbg string
+		_ = chromedp.Run(dctx, chromedp.Evaluate(inFrame(`(async () => { let t = d.defaultView.sessionStorage.getItem('ltibox.session'); try { t = JSON.parse(t) } catch (e) {}; const r = await d.defaultView.fetch('/api/v1/grading', {headers: {Authorization: 'Bearer ' + t}}); return await r.text(); })()`), &dbg, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
+		t.Logf("grading API now: %s", dbg)
+		dcancel()
+		for _, sc := range a.demo.Scores(demoLineItemURL(t, a)) {
+			t.Logf("gradebook score: %s", sc.Raw)
+		}
+		t.Fatalf("grading flow: %v (frame: %q)", err, text)
+	}
+	if !strings.Contains(text, "Well argued.") || !strings.Contains(text, "In the gradebook") {
+		t.Errorf("grading page after edit and read back:\n%s", text)
+	}
+	var found bool
+	for _, s := range a.demo.Scores(demoLineItemURL(t, a)) {
+		if s.UserID == "student" && s.Comment == "Well argued." && *s.ScoreGiven == 9 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the corrected score with its comment did not reach the gradebook: %+v", a.demo.Scores(demoLineItemURL(t, a)))
+	}
+}
+
+// demoLineItemURL is the demo course's platform line item for rl-1 (the demo
+// page creates it on the first launch; this creates it the same way if needed).
+func demoLineItemURL(t *testing.T, a *app) string {
+	t.Helper()
+	for _, li := range a.demo.LineItems("course-101") {
+		if li.ResourceLinkID == "rl-1" {
+			return li.ID
+		}
+	}
+	return a.demo.AddLineItem("course-101", ltitest.LineItem{Label: "Activity 1", ScoreMaximum: 100, ResourceLinkID: "rl-1"})
+}
+
+func demoLineItem(t *testing.T, a *app) string { return path.Base(demoLineItemURL(t, a)) }

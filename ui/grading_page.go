@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ltibox/ltibox/server/model"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -39,6 +40,7 @@ type gradingPage struct {
 	alert    bool
 	readBack map[int64]model.ReadBackRow
 	extra    []model.ReadBackRow // gradebook entries of people ltibox has not seen
+	polling  bool
 }
 
 func newGradingPage() *gradingPage { return &gradingPage{status: statusLoading, sortBy: "name"} }
@@ -62,11 +64,30 @@ func (p *gradingPage) load(ctx app.Context) {
 				return
 			}
 			p.status, p.view = statusLoaded, v
+			p.pollWhileInFlight(ctx)
 		})
 	})
 }
 
-// run performs one toolbar action off the UI goroutine, then reloads.
+// pollWhileInFlight refreshes the view every 2 s while scores are on their way
+// to the gradebook, so "waiting" and "retrying" turn into "sent" by themselves.
+func (p *gradingPage) pollWhileInFlight(ctx app.Context) {
+	if p.polling || p.view.Counts[model.DeliveryPending]+p.view.Counts[model.DeliveryRetrying] == 0 {
+		return
+	}
+	p.polling = true
+	ctx.Async(func() {
+		time.Sleep(2 * time.Second)
+		ctx.Dispatch(func(ctx app.Context) {
+			p.polling = false
+			p.load(ctx)
+		})
+	})
+}
+
+// run performs one toolbar action off the UI goroutine and reloads the view in
+// the same goroutine: a handler's ctx ends when its element goes away, so the
+// reload must not start from a Dispatch that removed it.
 func (p *gradingPage) run(ctx app.Context, name, progress string, do func(c *client) (string, error)) {
 	if p.busy != "" {
 		return
@@ -74,7 +95,13 @@ func (p *gradingPage) run(ctx app.Context, name, progress string, do func(c *cli
 	tok := sessionToken(ctx)
 	p.busy, p.message, p.alert = name, progress, false
 	ctx.Async(func() {
-		msg, err := do(newClient(tok))
+		c := newClient(tok)
+		msg, err := do(c)
+		var v model.GradingView
+		var lerr error
+		if err == nil {
+			v, lerr = c.Grading(ctx)
+		}
 		ctx.Dispatch(func(ctx app.Context) {
 			p.busy = ""
 			if err != nil {
@@ -82,7 +109,13 @@ func (p *gradingPage) run(ctx app.Context, name, progress string, do func(c *cli
 				return
 			}
 			p.message = msg
-			p.load(ctx)
+			if name == "save" {
+				p.editing = 0
+			}
+			if lerr == nil {
+				p.view = v
+				p.pollWhileInFlight(ctx)
+			}
 		})
 	})
 }
@@ -201,19 +234,13 @@ func (p *gradingPage) onSave(ctx app.Context, e app.Event) {
 		return
 	}
 	in := model.ScoreEdit{UserID: p.editing, ScoreGiven: &v, Comment: p.editComment}
-	tok := sessionToken(ctx)
-	p.busy, p.editErr = "save", ""
-	ctx.Async(func() {
-		_, err := newClient(tok).EditScore(ctx, in)
-		ctx.Dispatch(func(ctx app.Context) {
-			p.busy = ""
-			if err != nil {
-				p.editErr = model.ErrorMessage(err)
-				return
-			}
-			p.editing, p.message, p.alert = 0, "Score saved and queued for the gradebook.", false
-			p.load(ctx)
-		})
+	p.editErr = ""
+	p.run(ctx, "save", "Saving the score…", func(c *client) (string, error) {
+		if _, err := c.EditScore(ctx, in); err != nil {
+			ctx.Dispatch(func(ctx app.Context) { p.editErr = model.ErrorMessage(err) })
+			return "", err
+		}
+		return "Score saved and queued for the gradebook.", nil
 	})
 }
 

@@ -363,6 +363,15 @@ func TestGrading_InstructorView(t *testing.T) {
 		}
 		return false
 	})
+	resp, body = h.apiGet("/api/v1/grading", instructor)
+	if err := json.Unmarshal([]byte(body), &view); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range view.Rows {
+		if r.User.ID == l1.User.ID && (r.Score == nil || *r.Score.ScoreGiven != 6 || r.Score.Comment != "Late, but good." || r.Score.SetByName != "Grace Hopper") {
+			t.Errorf("learner-1 row after the edit = %+v", r.Score)
+		}
+	}
 	for _, s := range h.lms.Scores(li) {
 		if s.UserID == "learner-1" && (s.Comment != "Late, but good." || *s.ScoreGiven != 6 || s.GradingProgress != "FullyGraded") {
 			t.Errorf("edited score in the gradebook = %+v", s)
