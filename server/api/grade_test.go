@@ -439,3 +439,70 @@ func TestGrading_NoAGS(t *testing.T) {
 		}
 	}
 }
+
+// TestGrade_MappedActivity: a link mapped to an ltibox activity (deep linking
+// does it) is graded out of the activity's maximum; without a launch line
+// item the score creates a column labelled after the activity. Scores for
+// another activity, and links to ungraded activities, are refused.
+func TestGrade_MappedActivity(t *testing.T) {
+	h := newHarness(t)
+	startOutbox(h)
+	ctx := context.Background()
+	essay := &model.Activity{Title: "Essay", Graded: true, ScoreMaximum: 5, Tag: "week1", Instructions: "Write."}
+	reading := &model.Activity{Title: "Reading"}
+	for _, a := range []*model.Activity{essay, reading} {
+		if err := h.db.CreateActivity(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for rl, a := range map[string]int64{"rl-essay": essay.ID, "rl-reading": reading.ID} {
+		if err := h.db.UpsertResourceLink(ctx, &model.ResourceLink{RegistrationID: h.reg.ID, DeploymentID: "1", ResourceLinkID: rl, ActivityID: a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	launch := func(rl string) string {
+		resp, _ := h.launch(ltitest.LaunchSpec{UserID: "student", WithAGS: true, ResourceLinkID: rl, ResourceLinkTitle: "LMS title"})
+		return sessionToken(t, resp)
+	}
+	tok := launch("rl-essay")
+	v := h.grade(tok)
+	if !v.Enabled || v.ActivityID != essay.ID || v.ScoreMaximum != 5 || v.Title != "Essay" || v.Instructions != "Write." {
+		t.Fatalf("grade view = %+v", v)
+	}
+	four, six := 4.0, 6.0
+	if resp, body := h.apiSend("POST", "/api/v1/grade/score", tok, model.ScoreSubmission{ActivityID: reading.ID, ScoreGiven: &four}); resp.StatusCode != 403 {
+		t.Errorf("score for another activity: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := h.apiSend("POST", "/api/v1/grade/score", tok, model.ScoreSubmission{ActivityID: essay.ID, ScoreGiven: &six}); resp.StatusCode != 400 || !strings.Contains(body, "between 0 and 5") {
+		t.Errorf("over the activity maximum: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := h.apiSend("POST", "/api/v1/grade/score", tok, model.ScoreSubmission{ActivityID: essay.ID, ScoreGiven: &four}); resp.StatusCode != 201 {
+		t.Fatalf("submit: %d %s", resp.StatusCode, body)
+	}
+	waitFor(t, "delivery", func() bool { return h.grade(tok).Score.Delivery.State == model.DeliveryDelivered })
+	var col ltitest.LineItem
+	for _, li := range h.lms.LineItems("course-101") {
+		if li.ResourceLinkID == "rl-essay" {
+			col = li
+		}
+	}
+	if col.Label != "Essay" || col.ScoreMaximum != 5 || col.ResourceID != fmt.Sprint(essay.ID) || col.Tag != "week1" {
+		t.Errorf("created column = %+v", col)
+	}
+	if s := h.lms.Scores(col.ID); len(s) != 1 || *s[0].ScoreGiven != 4 || *s[0].ScoreMaximum != 5 {
+		t.Errorf("column scores = %+v", s)
+	}
+	r := h.grade(launch("rl-reading"))
+	if r.Enabled || r.Reason != "This activity is not graded." {
+		t.Errorf("ungraded activity view = %+v", r)
+	}
+	// An LMS that grants scores but neither a line item nor the right to make one.
+	urls := h.tool.URLs()
+	h.lms.RegisterTool(ltitest.ToolConfig{ClientID: "tool-1", DeploymentIDs: []string{"1"}, LoginURL: urls.LoginURL, RedirectURIs: []string{urls.RedirectURL},
+		TargetLinkURI: urls.TargetLinkURI, JWKSURL: urls.JWKSURL, Scopes: []string{ltitest.ScopeScore}})
+	resp, _ := h.launch(ltitest.LaunchSpec{UserID: "student", WithAGS: true, ResourceLinkID: "rl-new"})
+	n := h.grade(sessionToken(t, resp))
+	if n.Enabled || !strings.Contains(n.Reason, "no gradebook column") {
+		t.Errorf("no line item and no right to create one: %+v", n)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -187,4 +188,109 @@ func BenchmarkOutboxDelivery(b *testing.B) {
 		b.Fatalf("delivered %d of %d: %v", c[model.DeliveryDelivered], b.N, c)
 	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "scores/s")
+}
+
+// TestWorker_ReplayAfterLostAnswer: the LMS stored a score but ltibox never
+// heard back; the replay gets Moodle's 409 and counts as delivered, once.
+func TestWorker_ReplayAfterLostAnswer(t *testing.T) {
+	f := newFixture(t)
+	ids := f.learners(t, 1)
+	f.score(t, ids[0], 8)
+	items, err := f.db.DueOutbox(context.Background(), 10)
+	if err != nil || len(items) != 1 {
+		t.Fatalf("due = %v %v", items, err)
+	}
+	sc := items[0].Score
+	v, m := 8.0, 10.0
+	// The first attempt's request, as the LMS received it.
+	if err := lti.NewAGS(f.tool, f.reg, []string{lti.ScopeScore}).PostScore(context.Background(), f.lineItem, lti.Score{UserID: "learner-0",
+		ScoreGiven: &v, ScoreMaximum: &m, Timestamp: sc.Timestamp, ActivityProgress: sc.ActivityProgress, GradingProgress: sc.GradingProgress}); err != nil {
+		t.Fatal(err)
+	}
+	w := New(f.db, f.tool, Config{})
+	if _, err := w.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.db.Score(context.Background(), sc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Delivery.State != model.DeliveryDelivered || got.Delivery.LastStatus != 409 || got.Delivery.Error == "" {
+		t.Errorf("replay state = %+v, want delivered with the 409 noted", got.Delivery)
+	}
+	if n := len(f.lms.Scores(f.lineItem)); n != 1 {
+		t.Errorf("gradebook holds %d scores, want 1", n)
+	}
+}
+
+// TestWorker_ConfigurationProblemsStop: a learner the LMS does not know (400)
+// and a deleted line item (404) fail at once with the LMS's words; no retry.
+func TestWorker_ConfigurationProblemsStop(t *testing.T) {
+	f := newFixture(t)
+	ids := f.learners(t, 2)
+	f.lms.RemoveMember("course-101", "learner-1") // dropped the course in the LMS
+	f.score(t, ids[1], 5)
+	w := New(f.db, f.tool, Config{BaseDelay: time.Millisecond})
+	for range 3 {
+		if _, err := w.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	items, _ := f.db.OutboxItems(context.Background(), sqlite.OutboxFilter{})
+	d := items[0].Score.Delivery
+	if d.State != model.DeliveryFailed || d.LastStatus != 400 || d.Attempts != 1 || !strings.Contains(d.Error, "not a gradable member") {
+		t.Errorf("unknown learner: %+v", d)
+	}
+
+	// A deleted gradebook column: 404 on the line item's scores.
+	f.target.LineItem = f.lineItem + "0"
+	f.score(t, ids[0], 5)
+	for range 3 {
+		if _, err := w.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	items, _ = f.db.OutboxItems(context.Background(), sqlite.OutboxFilter{})
+	d = items[1].Score.Delivery
+	if d.State != model.DeliveryFailed || d.LastStatus != 404 || d.Attempts != 1 || !strings.Contains(d.Error, "no longer exists") {
+		t.Errorf("missing line item: %+v", d)
+	}
+	if n := len(f.lms.Scores(f.lineItem)); n != 0 {
+		t.Errorf("gradebook got %d scores", n)
+	}
+}
+
+// TestWorker_FindsOrCreatesTheLineItem: without a launch line item, the first
+// score creates a column labelled after the activity (resourceId = activity
+// id, tag), stores it on the link, and later scores reuse it.
+func TestWorker_FindsOrCreatesTheLineItem(t *testing.T) {
+	f := newFixture(t)
+	ids := f.learners(t, 2)
+	container := f.lms.Issuer() + "/ags/course-101/lineitems"
+	f.target = model.ScoreTarget{LineItems: container, Scopes: []string{lti.ScopeScore, lti.ScopeLineItem}, ResourceLinkID: "rl-1",
+		Label: "Self-assessment", ResourceID: "7", Tag: "example", ScoreMaximum: 10}
+	f.score(t, ids[0], 4)
+	f.score(t, ids[1], 6)
+	w := New(f.db, f.tool, Config{Concurrency: 1})
+	for range 3 {
+		if _, err := w.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var created []ltitest.LineItem
+	for _, li := range f.lms.LineItems("course-101") {
+		if li.ResourceID == "7" {
+			created = append(created, li)
+		}
+	}
+	if len(created) != 1 || created[0].Label != "Self-assessment" || created[0].Tag != "example" || created[0].ScoreMaximum != 10 || created[0].ResourceLinkID != "rl-1" {
+		t.Fatalf("created line items = %+v, want exactly one labelled after the activity", created)
+	}
+	if n := len(f.lms.Scores(created[0].ID)); n != 2 {
+		t.Errorf("the created column holds %d scores, want 2", n)
+	}
+	stored, err := f.db.LinkLineItem(context.Background(), f.link.ID)
+	if err != nil || stored != created[0].ID {
+		t.Errorf("link line item = %q %v", stored, err)
+	}
 }
