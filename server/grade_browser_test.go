@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"path"
 	"regexp"
 	"strings"
@@ -17,79 +18,128 @@ import (
 	"github.com/ltibox/ltibox/server/model"
 )
 
-// inFrame evaluates a JS expression with d = the tool iframe's document.
-func inFrame(expr string) string {
-	return `(() => { const f = document.querySelector('iframe[name="tool"]'); const d = f && f.contentDocument; if (!d || !d.body) return null; return (` + expr + `); })()`
-}
-
 // TestGrade_StudentSliderInBrowser: a student launches from the demo LMS, sets
 // the slider with the keyboard, submits with the keyboard, and the LMS
 // gradebook holds the score for the right user and line item, with the
-// progress values and an ISO 8601 timestamp with sub-second precision.
+// progress values and an ISO 8601 timestamp with sub-second precision. Two
+// ways in: a link set up with the graded self-assessment (the launch lands on
+// the activity page, slider out of the activity's 10), and a link with no
+// activity yet (home page → /app/score, out of the LMS column's 100).
 func TestGrade_StudentSliderInBrowser(t *testing.T) {
-	a, base, stop := startApp(t, t.TempDir(), true)
-	defer stop()
-	ctx := browsertest.New(t)
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	var output, valuetext, status, text string
-	err := chromedp.Run(ctx,
-		chromedp.Navigate(base+"/"),
-		chromedp.WaitVisible(`iframe[name="tool"]`),
-		chromedp.Click(`//button[starts-with(normalize-space(.), "Launch as student")]`, chromedp.BySearch),
-		chromedp.Poll(inFrame(`!!(d.querySelector('#wasm-ready') && d.querySelector('#score-link'))`), nil, chromedp.WithPollingTimeout(45*time.Second)),
-		chromedp.Evaluate(inFrame(`(d.querySelector('#score-link').click(), true)`), nil),
-		chromedp.Poll(inFrame(`!!d.querySelector('#score-input') && /Not submitted yet/.test(d.querySelector('#score-status').innerText)`), nil, chromedp.WithPollingTimeout(20*time.Second)),
-		chromedp.Evaluate(inFrame(`(d.querySelector('#score-input').focus(), d.activeElement.id)`), nil),
-		chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight),
-		chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight),
-		chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowLeft),
-		chromedp.Poll(inFrame(`d.querySelector('#score-output').textContent === '7'`), nil, chromedp.WithPollingTimeout(5*time.Second)),
-		chromedp.Evaluate(inFrame(`d.querySelector('#score-output').textContent`), &output),
-		chromedp.Evaluate(inFrame(`d.querySelector('#score-input').getAttribute('aria-valuetext')`), &valuetext),
-		chromedp.KeyEvent(kb.Tab),
-		chromedp.Poll(inFrame(`d.activeElement && d.activeElement.id === 'score-submit'`), nil, chromedp.WithPollingTimeout(5*time.Second)),
-		chromedp.KeyEvent(kb.Enter),
-		chromedp.Poll(inFrame(`/Sent to the gradebook/.test(d.querySelector('#score-status').innerText)`), nil, chromedp.WithPollingTimeout(30*time.Second)),
-		chromedp.Evaluate(inFrame(`d.querySelector('#score-status').innerText`), &status),
-		chromedp.Evaluate(frameText, &text),
-	)
+	for _, tc := range []struct {
+		name      string
+		mapped    bool
+		maxScore  float64
+		keys      int // ArrowRight presses before one ArrowLeft
+		wantValue string
+	}{
+		{"activity page", true, 10, 8, "7"},
+		{"score page of a link without activity", false, 100, 8, "7"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, base, stop := startApp(t, t.TempDir(), true)
+			defer stop()
+			if tc.mapped {
+				mapDemoLink(t, a)
+			}
+			ctx := browsertest.New(t)
+			ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+			defer cancel()
+			var output, valuetext, status, text string
+			open := []chromedp.Action{
+				chromedp.Navigate(base + "/"),
+				chromedp.WaitVisible(`iframe[name="tool"]`),
+				chromedp.Click(`//button[starts-with(normalize-space(.), "Launch as student")]`, chromedp.BySearch),
+			}
+			if tc.mapped {
+				open = append(open, chromedp.Poll(inFrame(`!!(d.querySelector('#wasm-ready') && d.querySelector('#graded-slot #score-input'))`), nil, chromedp.WithPollingTimeout(45*time.Second)))
+			} else {
+				open = append(open,
+					chromedp.Poll(inFrame(`!!(d.querySelector('#wasm-ready') && d.querySelector('#score-link'))`), nil, chromedp.WithPollingTimeout(45*time.Second)),
+					chromedp.Evaluate(inFrame(`(d.querySelector('#score-link').click(), true)`), nil))
+			}
+			keys := []chromedp.Action{
+				chromedp.Poll(inFrame(`!!d.querySelector('#score-input') && /Not submitted yet/.test(d.querySelector('#score-status').innerText)`), nil, chromedp.WithPollingTimeout(20*time.Second)),
+				chromedp.Evaluate(inFrame(`(d.querySelector('#score-input').focus(), d.activeElement.id)`), nil),
+			}
+			for range tc.keys {
+				keys = append(keys, chromedp.KeyEvent(kb.ArrowRight))
+			}
+			keys = append(keys, chromedp.KeyEvent(kb.ArrowLeft),
+				chromedp.Poll(inFrame(`d.querySelector('#score-output').textContent === '`+tc.wantValue+`'`), nil, chromedp.WithPollingTimeout(5*time.Second)),
+				chromedp.Evaluate(inFrame(`d.querySelector('#score-output').textContent`), &output),
+				chromedp.Evaluate(inFrame(`d.querySelector('#score-input').getAttribute('aria-valuetext')`), &valuetext),
+				chromedp.KeyEvent(kb.Tab),
+				chromedp.Poll(inFrame(`d.activeElement && d.activeElement.id === 'score-submit'`), nil, chromedp.WithPollingTimeout(5*time.Second)),
+				chromedp.KeyEvent(kb.Enter),
+				chromedp.Poll(inFrame(`/Sent to the gradebook/.test(d.querySelector('#score-status').innerText)`), nil, chromedp.WithPollingTimeout(30*time.Second)),
+				chromedp.Evaluate(inFrame(`d.querySelector('#score-status').innerText`), &status),
+				chromedp.Evaluate(frameText, &text),
+			)
+			if err := chromedp.Run(ctx, append(open, keys...)...); err != nil {
+				browsertest.Screenshot(t, ctx, t.TempDir()+"/slider.png")
+				dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				_ = chromedp.Run(dctx, chromedp.Evaluate(frameText, &text))
+				dcancel()
+				t.Fatalf("slider flow: %v (frame: %q)", err, text)
+			}
+			maxText := fmt.Sprint(tc.maxScore)
+			if output != tc.wantValue || valuetext != tc.wantValue+" out of "+maxText {
+				t.Errorf("after the arrow keys: output %q, aria-valuetext %q; want %s, \"%s out of %s\"", output, valuetext, tc.wantValue, tc.wantValue, maxText)
+			}
+			if !strings.Contains(status, "Sent to the gradebook: "+tc.wantValue+" out of "+maxText+".") {
+				t.Errorf("status line = %q", status)
+			}
+			lineItem := demoLineItemURL(t, a)
+			scores := a.demo.Scores(lineItem)
+			if len(scores) != 2 {
+				t.Fatalf("gradebook of %s holds %d scores, want 2 (InProgress on opening, Completed on submit): %+v", lineItem, len(scores), scores)
+			}
+			ts := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$`)
+			opened, done := scores[0], scores[1]
+			if opened.UserID != "student" || opened.ActivityProgress != "InProgress" || opened.GradingProgress != "NotReady" || opened.ScoreGiven != nil {
+				t.Errorf("opening report = %+v", opened)
+			}
+			if done.UserID != "student" || done.ActivityProgress != "Completed" || done.GradingProgress != "FullyGraded" ||
+				done.ScoreGiven == nil || *done.ScoreGiven != 7 || done.ScoreMaximum == nil || *done.ScoreMaximum != tc.maxScore {
+				t.Errorf("submitted score = %+v", done)
+			}
+			for _, s := range scores {
+				if !ts.MatchString(s.Timestamp) {
+					t.Errorf("timestamp %q is not ISO 8601 UTC with sub-second precision", s.Timestamp)
+				}
+			}
+			// The LMS rescales to its column maximum (100).
+			want := 7 * 100 / tc.maxScore
+			if res := a.demo.Results(lineItem); len(res) != 1 || res[0].UserID != "student" || *res[0].ResultScore != want {
+				t.Errorf("gradebook results = %+v, want %v for student", res, want)
+			}
+		})
+	}
+}
+
+// mapDemoLink sets up the demo LMS's "Activity 1" link (rl-1) to open the
+// seeded graded self-assessment, as an instructor does once for a link made
+// by hand in the LMS.
+func mapDemoLink(t *testing.T, a *app) {
+	t.Helper()
+	ctx := context.Background()
+	var act *model.Activity
+	list, err := a.db.Activities(ctx, model.ActivityFilter{Library: true})
 	if err != nil {
-		browsertest.Screenshot(t, ctx, t.TempDir()+"/slider.png")
-		t.Fatalf("slider flow: %v (frame: %q)", err, text)
+		t.Fatal(err)
 	}
-	if output != "7" || valuetext != "7 out of 100" {
-		t.Errorf("after 8 × → and 1 ←: output %q, aria-valuetext %q; want 7, \"7 out of 100\"", output, valuetext)
-	}
-	if !strings.Contains(status, "Sent to the gradebook: 7 out of 100.") {
-		t.Errorf("status line = %q", status)
-	}
-	var lineItem string
-	for _, li := range a.demo.LineItems("course-101") {
-		if li.ResourceLinkID == "rl-1" {
-			lineItem = li.ID
+	for _, x := range list {
+		if x.Graded {
+			act = x
 		}
 	}
-	scores := a.demo.Scores(lineItem)
-	if len(scores) != 2 {
-		t.Fatalf("gradebook of %s holds %d scores, want 2 (InProgress on opening, Completed on submit): %+v", lineItem, len(scores), scores)
+	regs, err := a.db.RegistrationsByIssuer(ctx, a.demo.Issuer())
+	if err != nil || len(regs) != 1 || act == nil {
+		t.Fatalf("demo registration %v / graded activity %v: %v", regs, act, err)
 	}
-	ts := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$`)
-	open, done := scores[0], scores[1]
-	if open.UserID != "student" || open.ActivityProgress != "InProgress" || open.GradingProgress != "NotReady" || open.ScoreGiven != nil {
-		t.Errorf("opening report = %+v", open)
-	}
-	if done.UserID != "student" || done.ActivityProgress != "Completed" || done.GradingProgress != "FullyGraded" ||
-		done.ScoreGiven == nil || *done.ScoreGiven != 7 || done.ScoreMaximum == nil || *done.ScoreMaximum != 100 {
-		t.Errorf("submitted score = %+v", done)
-	}
-	for _, s := range scores {
-		if !ts.MatchString(s.Timestamp) {
-			t.Errorf("timestamp %q is not ISO 8601 UTC with sub-second precision", s.Timestamp)
-		}
-	}
-	if res := a.demo.Results(lineItem); len(res) != 1 || res[0].UserID != "student" || *res[0].ResultScore != 7 {
-		t.Errorf("gradebook results = %+v", res)
+	if err := a.db.UpsertResourceLink(ctx, &model.ResourceLink{RegistrationID: regs[0].ID, DeploymentID: "1", ResourceLinkID: "rl-1", ActivityID: act.ID}); err != nil {
+		t.Fatal(err)
 	}
 }
 

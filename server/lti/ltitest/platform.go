@@ -83,7 +83,11 @@ type Platform struct {
 	differences   bool
 	shortRoles    bool
 
-	deepLinks []DeepLinkResponse
+	deepLinks  []DeepLinkResponse
+	dlRequests map[string]*dlRequest // deep-linking requests by the id in their return URL
+	dlSeq      int
+	links      []Link // resource links created by deep linking
+	linkSeq    int
 
 	failures []failure
 	outages  []outage // outage.go
@@ -169,6 +173,8 @@ func (p *Platform) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", p.handleDemo)
 	mux.HandleFunc("POST /start", p.handleStart)
+	mux.HandleFunc("POST /start/deeplink", p.handleStartDeepLink) // deeplink_demo.go
+	mux.HandleFunc("POST /start/link", p.handleStartLink)
 	mux.HandleFunc("GET /autosubmit.js", handleAutosubmitJS)
 	mux.HandleFunc("GET /return", p.handleReturn)
 	mux.HandleFunc("GET /.well-known/openid-configuration", p.handleOpenIDConfiguration)
