@@ -134,7 +134,7 @@ func (s *scoreSlider) Render() app.UI {
 		}
 		body = append(body, app.H1().ID("activity-title").Text(title))
 		if s.view.Instructions != "" {
-			body = append(body, app.Div().ID("instructions").Class("instructions").Style("white-space", "pre-line").Text(s.view.Instructions))
+			body = append(body, app.Article().ID("activity-instructions").Body(instructionsUI(model.Activity{InstructionsHTML: s.view.Instructions})))
 		}
 	}
 	body = append(body, app.H2().ID("score-heading").Text("Your score"))

@@ -164,7 +164,10 @@ func (s *Server) getGrade(c *fiber.Ctx) error {
 	}
 	view := model.GradeView{Enabled: g.Enabled, Reason: g.Reason, Title: g.Title, ScoreMaximum: g.Max}
 	if g.Activity != nil {
-		view.ActivityID, view.Instructions = g.Activity.ID, g.Activity.Instructions
+		view.ActivityID = g.Activity.ID
+		if view.Instructions, err = renderInstructions(g.Activity.Instructions); err != nil {
+			return err
+		}
 	}
 	if g.Enabled && sess.User != nil {
 		sc, err := s.db.LatestScore(c.UserContext(), g.Link.ID, sess.User.ID)
