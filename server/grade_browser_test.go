@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -165,6 +168,7 @@ func TestGrading_InstructorInBrowser(t *testing.T) {
 	ctx := browsertest.New(t)
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
+	downloads := t.TempDir()
 	row := `[...d.querySelectorAll('#grading-table tbody tr')].find(r => r.innerText.includes('Ada Lovelace'))`
 	var text, status string
 	err = chromedp.Run(ctx,
@@ -185,6 +189,9 @@ func TestGrading_InstructorInBrowser(t *testing.T) {
 		chromedp.KeyEvent(kb.Tab),
 		chromedp.KeyEvent(kb.Enter),
 		chromedp.Poll(inFrame(`(() => { const r = `+row+`; return !d.querySelector('#edit-form') && !!r && r.innerText.includes('9 / 100') && r.innerText.includes('Sent'); })()`), nil, chromedp.WithPollingTimeout(30*time.Second)),
+		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads),
+		chromedp.Evaluate(inFrame(`(d.querySelector('#download-csv').click(), true)`), nil),
+		chromedp.Poll(inFrame(`/Downloaded grades.csv/.test(d.querySelector('#grading-status').innerText)`), nil, chromedp.WithPollingTimeout(20*time.Second)),
 		chromedp.Evaluate(inFrame(`(d.querySelector('#read-back').click(), true)`), nil),
 		chromedp.Poll(inFrame(`/matches ltibox/.test(d.querySelector('#grading-status').innerText)`), nil, chromedp.WithPollingTimeout(20*time.Second)),
 		chromedp.Evaluate(inFrame(`d.querySelector('#grading-status').innerText`), &status),
@@ -205,6 +212,16 @@ func TestGrading_InstructorInBrowser(t *testing.T) {
 	}
 	if !strings.Contains(text, "Well argued.") || !strings.Contains(text, "In the gradebook") {
 		t.Errorf("grading page after edit and read back:\n%s", text)
+	}
+	var csvText string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if b, err := os.ReadFile(filepath.Join(downloads, "grades.csv")); err == nil && len(b) > 0 {
+			csvText = string(b)
+			break
+		}
+	}
+	if !strings.HasPrefix(csvText, "Name,Email,LMS user ID,Score") || !strings.Contains(csvText, "Ada Lovelace,ada@example.edu,student,9,100,Completed,FullyGraded") {
+		t.Errorf("downloaded CSV:\n%s", csvText)
 	}
 	var found bool
 	for _, s := range a.demo.Scores(demoLineItemURL(t, a)) {
