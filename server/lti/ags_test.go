@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/ltibox/ltibox/server/lti"
 	"github.com/ltibox/ltibox/server/lti/ltitest"
+	"github.com/ltibox/ltibox/sqlite"
 )
 
 var allAGS = []string{lti.ScopeLineItem, lti.ScopeLineItemReadOnly, lti.ScopeResultReadOnly, lti.ScopeScore}
@@ -140,14 +143,70 @@ func TestAGS_RefusesBeforeTheNetwork(t *testing.T) {
 	}
 }
 
+// testClock is a movable clock shared by the tool and the emulator.
+type testClock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
+}
+
+// clockFixture is newServiceFixture with one clock for the tool and the LMS.
+func clockFixture(t *testing.T) (*serviceFixture, *testClock) {
+	t.Helper()
+	clk := &testClock{}
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	tool, err := lti.New(lti.Config{BaseURL: base, AllowInsecure: true, Now: clk.Now}, db, db, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tool.Close)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := tool.JWKS(r.Context())
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(raw)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	lms := ltitest.NewServer(t, ltitest.Options{Now: clk.Now})
+	lms.RegisterTool(ltitest.ToolConfig{ClientID: "c1", LoginURL: tool.LoginURL(), RedirectURIs: []string{tool.LaunchURL()}, JWKSURL: base + "/.well-known/jwks.json"})
+	reg := &lti.Registration{Name: "LMS", Issuer: lms.Issuer(), ClientID: "c1", AuthURL: lms.AuthURL(), TokenURL: lms.TokenURL(), JWKSURL: lms.JWKSURL(), Status: lti.StatusActive}
+	if err := db.CreateRegistration(context.Background(), reg); err != nil {
+		t.Fatal(err)
+	}
+	return &serviceFixture{tool: tool, lms: lms, reg: reg}, clk
+}
+
 // TestAGS_TokenCache: 100 score posts cost one token request; once the token
-// expires, the next burst refreshes it exactly once.
+// expires (clock moved past expires_in minus the renewal margin), the next
+// burst refreshes it exactly once.
 func TestAGS_TokenCache(t *testing.T) {
-	f := newServiceFixture(t)
+	f, clk := clockFixture(t)
 	ctx := context.Background()
-	f.lms.SetTokenTTL(2 * time.Second) // the tool renews at half-life: after 1 s
 	li := f.lms.AddLineItem("course-101", ltitest.LineItem{Label: "A", ScoreMaximum: 10})
 	ags := lti.NewAGS(f.tool, f.reg, allAGS)
+	for i := range 100 {
+		f.lms.Enroll("course-101", fmt.Sprintf("u%d", i))
+	}
 	post := func(n int) {
 		t.Helper()
 		var wg sync.WaitGroup
@@ -157,9 +216,7 @@ func TestAGS_TokenCache(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				v, m := float64(i%10), 10.0
-				user := fmt.Sprintf("u%d", i)
-				f.lms.Enroll("course-101", user)
-				errs <- ags.PostScore(ctx, li, lti.Score{UserID: user, ScoreGiven: &v, ScoreMaximum: &m, Timestamp: time.Now(),
+				errs <- ags.PostScore(ctx, li, lti.Score{UserID: fmt.Sprintf("u%d", i), ScoreGiven: &v, ScoreMaximum: &m, Timestamp: clk.Now(),
 					ActivityProgress: lti.ProgressCompleted, GradingProgress: lti.GradingFullyGraded})
 			}()
 		}
@@ -178,7 +235,7 @@ func TestAGS_TokenCache(t *testing.T) {
 	if n := len(f.lms.Scores(li)); n != 100 {
 		t.Fatalf("gradebook holds %d scores, want 100", n)
 	}
-	time.Sleep(1100 * time.Millisecond)
+	clk.Advance(time.Hour - 30*time.Second) // past the tool's renewal point (1 h − 60 s)
 	post(20)
 	if n := f.lms.TokenRequests(); n != 2 {
 		t.Fatalf("after expiry: %d token requests in all, want 2 (one refresh)", n)
