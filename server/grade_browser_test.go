@@ -41,7 +41,10 @@ func TestGrade_StudentSliderInBrowser(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, base, stop := startApp(t, t.TempDir(), true)
-			defer stop()
+			// Cleanups run last-in first-out: the browser (registered by
+			// browsertest.New below) closes before the app stops, so Chromium's
+			// unused preconnected sockets cannot hold the shutdown.
+			t.Cleanup(stop)
 			if tc.mapped {
 				mapDemoLink(t, a)
 			}
@@ -151,7 +154,7 @@ func mapDemoLink(t *testing.T, a *app) {
 // the keyboard, and reads the gradebook back.
 func TestGrading_InstructorInBrowser(t *testing.T) {
 	a, base, stop := startApp(t, t.TempDir(), true)
-	defer stop()
+	t.Cleanup(stop) // after the browser closes (cleanups run last-in first-out)
 	// The student scores 7 first (launch through the demo LMS's own /start page flow).
 	resp, err := a.demo.Launch(context.Background(), noRedirectClient(), ltitest.LaunchSpec{UserID: "student", CourseID: "course-101", WithAGS: true,
 		LineItemID: demoLineItem(t, a)})

@@ -157,7 +157,7 @@ func (a *app) sweep(ctx context.Context) {
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	go a.sweep(ctx)
 	a.outbox.Start(ctx)
-	defer a.outbox.Stop() // after the HTTP shutdown: in-flight deliveries end, queued ones wait for the next start
+	defer a.outbox.Stop()
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.App().Listener(ln) }()
 	select {
@@ -165,6 +165,9 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	// Stop score deliveries first: in-flight ones end, queued ones wait for the
+	// next start (with --demo they would call this very server while it stops).
+	a.outbox.Stop()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return a.server.Shutdown(sctx)

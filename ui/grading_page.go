@@ -22,6 +22,9 @@ type gradingPage struct {
 	app.Compo
 
 	mounted bool
+	// mctx is the page's own context (from OnMount). Background reloads use it:
+	// an event handler's ctx ends when its element goes (the edit form's Save).
+	mctx    app.Context
 	status  loadStatus
 	loadErr string
 	view    model.GradingView
@@ -41,12 +44,13 @@ type gradingPage struct {
 	readBack map[int64]model.ReadBackRow
 	extra    []model.ReadBackRow // gradebook entries of people ltibox has not seen
 	polling  bool
+	gen      int // bumped by actions: loads started before them are stale
 }
 
 func newGradingPage() *gradingPage { return &gradingPage{status: statusLoading, sortBy: "name"} }
 
 func (p *gradingPage) OnMount(ctx app.Context) {
-	p.mounted = true
+	p.mounted, p.mctx = true, ctx
 	if useSessionToken(ctx) == "" {
 		p.status, p.loadErr = statusFailed, msgNoSession
 		return
@@ -54,11 +58,17 @@ func (p *gradingPage) OnMount(ctx app.Context) {
 	p.load(ctx)
 }
 
-func (p *gradingPage) load(ctx app.Context) {
+func (p *gradingPage) load(app.Context) {
+	ctx := p.mctx
 	tok := sessionToken(ctx)
+	gen := p.gen
 	ctx.Async(func() {
 		v, err := newClient(tok).Grading(ctx)
 		ctx.Dispatch(func(ctx app.Context) {
+			if gen != p.gen { // an action reloaded meanwhile; this answer predates it
+				p.pollWhileInFlight(ctx)
+				return
+			}
 			if err != nil {
 				p.status, p.loadErr = statusFailed, model.ErrorMessage(err)
 				return
@@ -71,7 +81,8 @@ func (p *gradingPage) load(ctx app.Context) {
 
 // pollWhileInFlight refreshes the view every 2 s while scores are on their way
 // to the gradebook, so "waiting" and "retrying" turn into "sent" by themselves.
-func (p *gradingPage) pollWhileInFlight(ctx app.Context) {
+func (p *gradingPage) pollWhileInFlight(app.Context) {
+	ctx := p.mctx
 	if p.polling || p.view.Counts[model.DeliveryPending]+p.view.Counts[model.DeliveryRetrying] == 0 {
 		return
 	}
@@ -94,6 +105,7 @@ func (p *gradingPage) run(ctx app.Context, name, progress string, do func(c *cli
 	}
 	tok := sessionToken(ctx)
 	p.busy, p.message, p.alert = name, progress, false
+	p.gen++
 	ctx.Async(func() {
 		c := newClient(tok)
 		msg, err := do(c)
@@ -104,6 +116,7 @@ func (p *gradingPage) run(ctx app.Context, name, progress string, do func(c *cli
 		}
 		ctx.Dispatch(func(ctx app.Context) {
 			p.busy = ""
+			p.gen++
 			if err != nil {
 				p.message, p.alert = model.ErrorMessage(err), true
 				return

@@ -27,8 +27,10 @@ type scoreSlider struct {
 	submitting bool
 	submitErr  string
 	polling    bool
+	gen        int // bumped on submit: loads started before it are stale
 
-	showActivity bool // also render the activity title and instructions (pages without their own)
+	showActivity bool        // also render the activity title and instructions (pages without their own)
+	mctx         app.Context // the component's own context, for background reloads
 }
 
 func newScoreSlider() *scoreSlider { return &scoreSlider{status: statusLoading} }
@@ -41,17 +43,20 @@ func (s *scoreSlider) ShowActivity(v bool) *scoreSlider {
 }
 
 func (s *scoreSlider) OnMount(ctx app.Context) {
+	s.mctx = ctx
 	s.load(ctx, true)
 }
 
 // load fetches the grading state; on the first load of a graded activity it
 // reports InProgress (the server ignores it once the learner has a score).
-func (s *scoreSlider) load(ctx app.Context, first bool) {
+func (s *scoreSlider) load(_ app.Context, first bool) {
+	ctx := s.mctx
 	tok := sessionToken(ctx)
 	if tok == "" {
 		s.status, s.loadErr = statusFailed, msgNoSession
 		return
 	}
+	gen := s.gen
 	ctx.Async(func() {
 		c := newClient(tok)
 		v, err := c.Grade(ctx)
@@ -61,6 +66,10 @@ func (s *scoreSlider) load(ctx app.Context, first bool) {
 			}
 		}
 		ctx.Dispatch(func(ctx app.Context) {
+			if gen != s.gen { // a submit happened meanwhile: this answer predates it
+				s.pollWhileInFlight(ctx)
+				return
+			}
 			if err != nil {
 				s.status, s.loadErr = statusFailed, model.ErrorMessage(err)
 				return
@@ -78,7 +87,8 @@ func (s *scoreSlider) load(ctx app.Context, first bool) {
 }
 
 // pollWhileInFlight refreshes the status while the latest score is on its way.
-func (s *scoreSlider) pollWhileInFlight(ctx app.Context) {
+func (s *scoreSlider) pollWhileInFlight(app.Context) {
+	ctx := s.mctx
 	sc := s.view.Score
 	if s.polling || sc == nil || (sc.Delivery.State != model.DeliveryPending && sc.Delivery.State != model.DeliveryRetrying) {
 		return
@@ -110,10 +120,12 @@ func (s *scoreSlider) onSubmit(ctx app.Context, e app.Event) {
 	v := s.value
 	in := model.ScoreSubmission{ActivityID: s.view.ActivityID, ScoreGiven: &v, ActivityProgress: "Completed"}
 	s.submitting, s.submitErr = true, ""
+	s.gen++
 	ctx.Async(func() {
 		sc, err := newClient(tok).SubmitScore(ctx, in)
 		ctx.Dispatch(func(ctx app.Context) {
 			s.submitting = false
+			s.gen++ // answers to loads started during the submit are stale too
 			if err != nil {
 				s.submitErr = model.ErrorMessage(err)
 				return
