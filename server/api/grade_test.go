@@ -20,9 +20,6 @@ import (
 	"github.com/ltibox/ltibox/server/outbox"
 )
 
-// withLMSOptions configures the emulator of a harness.
-func withLMSOptions(o ltitest.Options) harnessOption { return func(c *harnessConfig) { c.lmsOpts = o } }
-
 // startOutbox runs a delivery worker for the harness (fast backoff; the
 // emulator's Retry-After still applies) and connects it to the API.
 func startOutbox(h *harness) *outbox.Worker {
