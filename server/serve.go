@@ -170,7 +170,14 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	a.outbox.Stop()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return a.server.Shutdown(sctx)
+	err := a.server.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// Browsers keep spare preconnected sockets that never send a request;
+		// fasthttp waits for them. Requests in flight had 10 s to finish.
+		a.log.Warn("stopped without waiting for idle browser connections")
+		return nil
+	}
+	return err
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
