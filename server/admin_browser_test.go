@@ -168,7 +168,7 @@ func TestConsole_ApproveQueuedDeployment(t *testing.T) {
 	bctx := browsertest.New(t)
 	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
 	defer cancel()
-	var status, check, claims, signedOut string
+	var status, check, claims, signedOut, failedCount string
 	var launchTables int
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(base+"/admin/approvals"),
@@ -187,6 +187,9 @@ func TestConsole_ApproveQueuedDeployment(t *testing.T) {
 		chromedp.WaitVisible(`#debugger`),
 		chromedp.Text(`#debug-check`, &check),
 		chromedp.Text(`#debug-claims`, &claims),
+		chromedp.Click(`a[href="/admin/outbox"]`),
+		chromedp.WaitVisible(`#outbox-counts`),
+		chromedp.Text(`#count-failed`, &failedCount),
 		chromedp.Click(`#sign-out`),
 		chromedp.WaitVisible(`main[data-auth="login"]`),
 		chromedp.Navigate(base+"/admin/launches"),
@@ -201,6 +204,9 @@ func TestConsole_ApproveQueuedDeployment(t *testing.T) {
 	}
 	if !strings.Contains(status, "Approved deployment 9") || check != "launch.deployment_unknown" || !strings.Contains(claims, `"9"`) {
 		t.Errorf("status %q, check %q, claims %q", status, check, claims)
+	}
+	if failedCount != "0" {
+		t.Errorf("grade outbox page shows %q failed scores, want 0", failedCount)
 	}
 	if launchTables != 0 || strings.Contains(signedOut, "deployment_unknown") {
 		t.Errorf("signed-out console shows launch data: %q", signedOut)

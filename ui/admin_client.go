@@ -165,3 +165,13 @@ func (c *adminClient) SaveActivity(ctx context.Context, a model.Activity) (out m
 	}
 	return
 }
+
+func (c *adminClient) Outbox(ctx context.Context) (o model.OutboxStatus, err error) {
+	err = c.do(ctx, "GET", "/outbox", nil, &o)
+	return
+}
+
+// RetryOutbox requeues the given outbox items (nil: every one not delivered).
+func (c *adminClient) RetryOutbox(ctx context.Context, ids []int64) error {
+	return c.do(ctx, "POST", "/outbox/retry", map[string][]int64{"ids": ids}, nil)
+}

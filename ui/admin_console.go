@@ -23,6 +23,7 @@ const (
 	PathAdminKeys         = "/admin/keys"
 	PathAdminActivities   = "/admin/activities"
 	PathAdminLaunches     = "/admin/launches"
+	PathAdminOutbox       = "/admin/outbox"
 )
 
 type adminPage struct{ path, label string }
@@ -36,6 +37,7 @@ var adminPages = []adminPage{
 	{PathAdminKeys, "Keys"},
 	{PathAdminActivities, "Activities library"},
 	{PathAdminLaunches, "Recent launches"},
+	{PathAdminOutbox, "Grade outbox"},
 }
 
 func registerAdmin() {
@@ -86,6 +88,7 @@ type adminConsole struct {
 	keys      []model.KeyInfo
 	library   []model.Activity
 	launches  []model.LaunchAttempt
+	outbox    model.OutboxStatus
 	debug     *model.LaunchAttempt
 	filter    string
 
@@ -186,6 +189,7 @@ func (c *adminConsole) reload(ctx app.Context) {
 		var keys []model.KeyInfo
 		var library []model.Activity
 		var launches []model.LaunchAttempt
+		var outbox model.OutboxStatus
 		switch page {
 		case PathAdmin, PathAdminDeployments:
 			if platforms, err = c.api.Platforms(ctx); err == nil {
@@ -205,6 +209,8 @@ func (c *adminConsole) reload(ctx app.Context) {
 			library, err = c.api.Library(ctx)
 		case PathAdminLaunches:
 			launches, err = c.api.Launches(ctx)
+		case PathAdminOutbox:
+			outbox, err = c.api.Outbox(ctx)
 		}
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
@@ -212,7 +218,7 @@ func (c *adminConsole) reload(ctx app.Context) {
 				return
 			}
 			c.platforms, c.presets, c.settings, c.pending = platforms, presets, settings, pending
-			c.keys, c.library, c.launches = keys, library, launches
+			c.keys, c.library, c.launches, c.outbox = keys, library, launches, outbox
 			c.loaded = statusLoaded
 		})
 	})
@@ -345,6 +351,8 @@ func (c *adminConsole) renderBody() app.UI {
 		return c.renderActivities()
 	case PathAdminLaunches:
 		return c.renderLaunches()
+	case PathAdminOutbox:
+		return c.renderOutbox()
 	}
 	return c.renderPlatforms()
 }

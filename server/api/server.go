@@ -41,6 +41,7 @@ type Server struct {
 	web  *Web
 	csp  *cspCache
 
+	grades gradeState   // issue 4: grading
 	logins loginLimiter // console sign-in rate limit (issue 6)
 }
 
@@ -128,6 +129,15 @@ func (s *Server) routes() {
 	v1.Post("/activities/:id/archive", s.requireInstructor, s.archiveActivity)
 	v1.Get("/deeplink", s.requireInstructor, s.deepLinkOptions)
 	v1.Post("/deeplink/response", s.requireInstructor, s.deepLinkResponse)
+	// Issue 4: grades. Learners score their own launch's activity; instructors
+	// see and correct everyone's, push pending scores and read the gradebook back.
+	v1.Get("/grade", s.getGrade)
+	v1.Post("/grade/score", s.postGrade)
+	v1.Get("/grading", s.getGrading)
+	v1.Post("/grading/scores", s.postGradingScore)
+	v1.Post("/grading/send", s.postGradingSend)
+	v1.Post("/grading/readback", s.postGradingReadBack)
+	v1.Get("/grading/export", s.getGradingExport)
 
 	// Console sign-in (issue 6): public, so registered before the guarded group.
 	app.Get("/api/admin/status", s.adminStatus)
@@ -161,6 +171,8 @@ func (s *Server) routes() {
 	admin.Get("/activities", s.listLibrary)
 	admin.Post("/activities", s.createLibraryActivity)
 	admin.Put("/activities/:id", s.updateLibraryActivity)
+	admin.Get("/outbox", s.outboxStatus)
+	admin.Post("/outbox/retry", s.outboxRetry)
 
 	if s.cfg.Demo != nil {
 		demo := adaptor.HTTPHandler(http.StripPrefix("/demo-lms", s.cfg.Demo))

@@ -176,3 +176,10 @@ type KeyInfo struct {
 	PublishedUntil *string `json:"publishedUntil,omitempty"`
 	Current        bool    `json:"current"`
 }
+
+// OutboxStatus is the console's view of the grade outbox: counts per
+// delivery state and the items not delivered yet.
+type OutboxStatus struct {
+	Counts map[string]int `json:"counts"`
+	Items  []OutboxItem   `json:"items"`
+}
