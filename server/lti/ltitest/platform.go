@@ -82,6 +82,7 @@ type Platform struct {
 	relativeLinks bool
 	differences   bool
 	shortRoles    bool
+	refusals      map[string]*refusal // RefuseMemberships, by course id
 
 	deepLinks []DeepLinkResponse
 
