@@ -33,6 +33,7 @@ func Register() {
 		home := func() app.Composer { return newHomePage() }
 		app.Route("/app", home)
 		app.Route(PathHome, home)
+		app.Route(PathRoster, func() app.Composer { return newRosterPage() }) // issue 5
 
 		app.Handle(actionLoadSession, handleLoadSession)
 	})
