@@ -17,6 +17,10 @@ import (
 // seconds; a platform slower than this is reported, not waited for.
 const rosterSyncTimeout = 10 * time.Minute
 
+// rosterFullEvery forces a full listing even when the platform offers
+// differences, so a change a platform forgot to report does not live forever.
+const rosterFullEvery = 24 * time.Hour
+
 // rosterSyncs runs roster refreshes in the background, at most one per
 // course, and remembers each course's last refresh so the UI can poll its
 // progress. A request only starts or reads a refresh, so a 10,000-member
@@ -105,7 +109,7 @@ func (r *rosterSyncs) update(contextID int64, f func(*model.RosterSync)) {
 }
 
 // run does one refresh: the differences listing when the platform offered
-// one and full is false (falling back to a full listing if the platform no
+// one, full is false and the last full listing is less than a day old (falling back to a full listing if the platform no
 // longer honours the link), else a full listing. All pages are read before
 // anything is stored, and the store is one transaction, so a failure in the
 // middle leaves the previous roster exactly as it was.
@@ -124,7 +128,7 @@ func (r *rosterSyncs) run(src rosterSource, full bool) error {
 		if err != nil && model.ErrorCode(err) != model.ENOTFOUND {
 			return err
 		}
-		if err == nil && st.DifferencesURL != "" {
+		if err == nil && st.DifferencesURL != "" && r.now().Sub(st.FullSyncedAt) < rosterFullEvery {
 			r.update(src.ContextID, func(j *model.RosterSync) { j.Incremental = true })
 			m, err := r.tool.Memberships(ctx, reg, st.DifferencesURL, progress)
 			if err == nil {

@@ -441,3 +441,45 @@ func TestRoster_ScopeRevokedAfterLaunch(t *testing.T) {
 		t.Errorf("stored %d members, %d NRPS requests without a token", n, len(h.nrpsRequests()))
 	}
 }
+
+func TestRoster_DifferencesFallBackToFullListing(t *testing.T) {
+	var h *harness
+	h = newHarness(t, withLMSOptions(sharedClock(&h)))
+	h.lms.AddLearners("course-101", 20)
+	tok := h.rosterLaunch("instructor")
+	if st := h.refresh(tok, ""); st.Incremental || st.Error != nil {
+		t.Fatalf("first refresh = %+v", st)
+	}
+	h.lms.RemoveMember("course-101", "learner-5")
+
+	// The platform no longer knows the differences link (404): list everyone.
+	h.lms.FailNext("/nrps/", 1, http.StatusNotFound)
+	before := len(h.nrpsRequests())
+	st := h.refresh(tok, "")
+	if st.Error != nil || st.Incremental || st.Members != 21 {
+		t.Errorf("refresh after a refused differences link = %+v, want a full listing of 21", st)
+	}
+	reqs := h.nrpsRequests()[before:]
+	if len(reqs) != 4 || reqs[0].Query.Get("since") == "" || reqs[0].Status != 404 || reqs[1].Query.Get("since") != "" {
+		t.Errorf("requests: %d, first since=%q status %d", len(reqs), reqs[0].Query.Get("since"), reqs[0].Status)
+	}
+	if !strings.Contains(h.logs.String(), "roster differences refused") {
+		t.Error("fallback not logged")
+	}
+	r := h.roster(tok)
+	for _, m := range r.Members {
+		if m.Subject == "learner-5" && m.LeftAt == nil {
+			t.Errorf("learner-5 left but is %+v", m)
+		}
+	}
+
+	// Differences work again, but after a day a full listing is due anyway.
+	if st := h.refresh(tok, ""); !st.Incremental {
+		t.Errorf("next refresh = %+v, want incremental", st)
+	}
+	h.clock.Advance(25 * time.Hour)
+	tok = h.rosterLaunch("instructor") // yesterday's session has expired
+	if st := h.refresh(tok, ""); st.Incremental || st.Error != nil || st.Members != 21 {
+		t.Errorf("refresh a day later = %+v, want a full listing", st)
+	}
+}
