@@ -184,7 +184,7 @@ func (p *rosterPage) exportCSV(ctx app.Context, e app.Event) {
 	}
 	p.exporting, p.csvErr = true, ""
 	c := newClient(p.token)
-	name := csvFileName(p.roster.Context)
+	name := p.roster.Context.RosterFileName()
 	ctx.Async(func() {
 		text, err := c.RosterCSV(ctx)
 		ctx.Dispatch(func(ctx app.Context) {
@@ -208,25 +208,6 @@ func (p *rosterPage) exportCSV(ctx app.Context, e app.Event) {
 			a.Call("remove")
 		})
 	})
-}
-
-func csvFileName(c model.Context) string {
-	name := c.Label
-	if name == "" {
-		name = c.ContextID
-	}
-	var b strings.Builder
-	for _, r := range name {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
-			b.WriteRune(r)
-		} else {
-			b.WriteRune('-')
-		}
-	}
-	if b.Len() == 0 {
-		return "roster.csv"
-	}
-	return "roster-" + b.String() + ".csv"
 }
 
 func (p *rosterPage) onSearch(ctx app.Context, e app.Event) {

@@ -200,7 +200,7 @@ func TestRosterPage_Words(t *testing.T) {
 	if got := plural(1, "graded activity"); got != "1 graded activity" {
 		t.Errorf("plural = %q", got)
 	}
-	if got := csvFileName(model.Context{Label: "BIO 1/2"}); got != "roster-BIO-1-2.csv" {
+	if got := (model.Context{Label: "BIO 1/2"}).RosterFileName(); got != "roster-BIO-1-2.csv" {
 		t.Errorf("csvFileName = %q", got)
 	}
 }

@@ -124,7 +124,7 @@ func (s *Server) exportRoster(c *fiber.Ctx) error {
 		return fmt.Errorf("export roster: %w", err)
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+rosterFileName(sess.Context)+`"`)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+sess.Context.RosterFileName()+`"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(buf.Bytes())
 }
@@ -163,25 +163,4 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
-}
-
-// rosterFileName is "roster-<course label>.csv" with only safe characters.
-func rosterFileName(ctx *model.Context) string {
-	name := ctx.Label
-	if name == "" {
-		name = ctx.ContextID
-	}
-	var b strings.Builder
-	for _, r := range name {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
-			b.WriteRune(r)
-		default:
-			b.WriteRune('-')
-		}
-	}
-	if b.Len() == 0 {
-		return "roster.csv"
-	}
-	return "roster-" + b.String() + ".csv"
 }

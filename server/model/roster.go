@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Roster statuses. The LMS's "Deleted" (a member who left the course) is kept
 // as Inactive with LeftAt set: ltibox never forgets someone who took part.
@@ -69,3 +72,25 @@ type Roster struct {
 
 // Roster error code for a refresh the LMS refused (HTTP 4xx from NRPS).
 const CodeLMSRefused = "lms_refused"
+
+// RosterFileName is the CSV download name for a course: "roster-<label>.csv"
+// with anything but letters, digits, "-" and "_" replaced, so it is safe in a
+// Content-Disposition header and on every file system.
+func (c Context) RosterFileName() string {
+	name := c.Label
+	if name == "" {
+		name = c.ContextID
+	}
+	var b strings.Builder
+	for _, r := range name {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			b.WriteRune(r)
+		} else {
+			b.WriteRune('-')
+		}
+	}
+	if b.Len() == 0 {
+		return "roster.csv"
+	}
+	return "roster-" + b.String() + ".csv"
+}
