@@ -29,7 +29,8 @@ func TestRoster_InBrowser(t *testing.T) {
 	a, base, stop := startApp(t, t.TempDir(), true)
 	defer stop()
 	a.demo.AddLearners("course-101", 298) // + Grace and Ada: 300 members
-	a.demo.SetPageSize(100)
+	a.demo.SetPageSize(20)                // a slow, finely paged LMS, so the first load shows progress
+	a.demo.SetDelay(40 * time.Millisecond)
 
 	downloads := t.TempDir()
 	ctx := browsertest.New(t)
@@ -38,7 +39,7 @@ func TestRoster_InBrowser(t *testing.T) {
 	poll := func(expr string) chromedp.Action {
 		return chromedp.Poll(inFrame(expr), nil, chromedp.WithPollingTimeout(45*time.Second))
 	}
-	var count, sorted, frameText string
+	var count, sorted, frameText, progress string
 	err := chromedp.Run(ctx,
 		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads),
 		chromedp.Navigate(base+"/"),
@@ -46,6 +47,8 @@ func TestRoster_InBrowser(t *testing.T) {
 		chromedp.Click(`//button[starts-with(normalize-space(.), "Launch as instructor")]`, chromedp.BySearch),
 		poll(`!!(d.querySelector('#wasm-ready') && d.querySelector('#roster-link'))`),
 		chromedp.Evaluate(inFrame(`d.querySelector('#roster-link').click()`), nil),
+		poll(`!!d.querySelector('#sync-progress') && /Loading the roster from your LMS… [\d,]+ members so far \([1-9]\d* pages\)/.test(d.querySelector('#sync-status').textContent)`),
+		chromedp.Evaluate(inFrame(`d.querySelector('#sync-status').textContent`), &progress),
 		poll(`!!(d.querySelector('#roster tbody tr') && /of 300 members/.test(d.querySelector('#roster-count').textContent))`),
 		chromedp.Evaluate(inFrame(`d.body.innerText`), &frameText),
 	)
@@ -53,6 +56,7 @@ func TestRoster_InBrowser(t *testing.T) {
 		browsertest.Screenshot(t, ctx, filepath.Join(t.TempDir(), "roster.png"))
 		t.Fatalf("open roster: %v (frame text: %.500q)", err, frameText)
 	}
+	t.Logf("progress while loading: %q", progress)
 	for _, want := range []string{"Roster: Demo Course 101", "Grace Hopper", "grace@example.edu", "Instructor", "Synced just now", "Showing 1–50 of 300 members", "Export CSV (all 300 members)"} {
 		if !strings.Contains(frameText, want) {
 			t.Errorf("roster page does not show %q:\n%.1500s", want, frameText)
@@ -98,6 +102,19 @@ func TestRoster_InBrowser(t *testing.T) {
 	if len(rows) != 301 || rows[0][0] != "Name" {
 		t.Fatalf("CSV has %d lines (header %v), want a header and 300 members", len(rows), rows[0])
 	}
+	// Refresh (by keyboard): the button is disabled while the LMS is asked
+	// for changes, then the roster shows the new member and the new time.
+	a.demo.Enroll("course-101", "late-joiner")
+	err = chromedp.Run(ctx,
+		chromedp.Evaluate(inFrame(`d.querySelector('#refresh').focus()`), nil),
+		chromedp.KeyEvent(kb.Enter),
+		poll(`d.querySelector('#refresh').disabled && /Checking your LMS for changes|Loading the roster/.test(d.querySelector('#sync-status').textContent)`),
+		poll(`!d.querySelector('#sync-progress') && !d.querySelector('#refresh').disabled && /Synced just now/.test(d.querySelector('#sync-status').textContent) && /Export CSV \(all 301 members\)/.test(d.querySelector('#export').textContent)`),
+	)
+	if err != nil {
+		t.Errorf("refresh: %v", err)
+	}
+
 	subjects := map[string]bool{}
 	for _, r := range rows[1:] {
 		subjects[r[4]] = true

@@ -45,6 +45,11 @@ type rosterPage struct {
 	app.Compo
 
 	mounted bool
+	// ui is the component's own context, kept from OnMount. Background work
+	// dispatches through it, not through an event's context: that one belongs
+	// to the clicked element, and go-app drops dispatches for an element that
+	// a re-render replaced (the Refresh button is, while a refresh runs).
+	ui      app.Context
 	token   string
 	status  loadStatus
 	err     *model.Error
@@ -72,7 +77,7 @@ func newRosterPage() *rosterPage {
 }
 
 func (p *rosterPage) OnMount(ctx app.Context) {
-	p.mounted = true
+	p.mounted, p.ui = true, ctx
 	p.token = useSessionToken(ctx)
 	if p.token == "" {
 		p.status, p.err = statusFailed, model.Errorf(model.EUNAUTHORIZED, "%s", msgNoSession)
@@ -157,10 +162,11 @@ func (p *rosterPage) poll(ctx app.Context) {
 	})
 }
 
-func (p *rosterPage) refresh(ctx app.Context, e app.Event) {
+func (p *rosterPage) refresh(_ app.Context, e app.Event) {
 	if p.sync.Running {
 		return
 	}
+	ctx := p.ui
 	c := newClient(p.token)
 	p.sync = model.RosterSync{Running: true}
 	ctx.Async(func() {
@@ -178,10 +184,11 @@ func (p *rosterPage) refresh(ctx app.Context, e app.Event) {
 
 // exportCSV downloads every member (the server's CSV, not the visible page)
 // through a Blob: the API needs the bearer token, which a plain link cannot send.
-func (p *rosterPage) exportCSV(ctx app.Context, e app.Event) {
+func (p *rosterPage) exportCSV(_ app.Context, e app.Event) {
 	if p.exporting {
 		return
 	}
+	ctx := p.ui
 	p.exporting, p.csvErr = true, ""
 	c := newClient(p.token)
 	name := p.roster.Context.RosterFileName()
@@ -370,9 +377,9 @@ func (p *rosterPage) Render() app.UI {
 		app.H1().Text(title),
 		app.P().ID("status").Class(statusClass).Role("status").Aria("live", "polite").Text(statusText),
 		app.If(p.status == statusFailed && p.err != nil && p.err.Code != model.EUNAUTHORIZED && p.err.Code != model.EFORBIDDEN, func() app.UI {
-			return app.Button().Type("button").ID("retry").Text("Try again").OnClick(func(ctx app.Context, e app.Event) {
+			return app.Button().Type("button").ID("retry").Text("Try again").OnClick(func(_ app.Context, e app.Event) {
 				p.status = statusLoading
-				p.load(ctx)
+				p.load(p.ui)
 			})
 		}),
 		app.If(p.status == statusLoaded && !p.roster.Enabled, func() app.UI {
@@ -407,16 +414,19 @@ func (p *rosterPage) renderSync() app.UI {
 		if st.Incremental {
 			what = "Checking your LMS for changes"
 		}
-		text = fmt.Sprintf("%s… %s so far (%s).", what, plural(st.Members, "member"), plural(st.Pages, "page"))
+		text = what + "…"
+		if st.Pages > 0 {
+			text = fmt.Sprintf("%s… %s so far (%s).", what, plural(st.Members, "member"), plural(st.Pages, "page"))
+		}
 	}
 	refresh := app.Button().Type("button").ID("refresh").Class("secondary").Text("Refresh").OnClick(p.refresh)
 	if st.Running {
 		refresh = refresh.Disabled(true)
 	}
 	return app.Div().Class("sync-bar").Body(
-		app.P().ID("sync-status").Role("status").Aria("live", "polite").Body(
-			app.Span().Text(text),
-			app.If(!st.Running, func() app.UI { return app.Span().Aria("hidden", "true").Text(" · ") }),
+		app.Div().Class("sync-line").Body(
+			app.P().ID("sync-status").Role("status").Aria("live", "polite").Text(text),
+			app.Span().Aria("hidden", "true").Text("·"),
 			refresh,
 		),
 		app.If(st.Running, func() app.UI {
@@ -538,7 +548,7 @@ func (p *rosterPage) renderTable() app.UI {
 		app.P().ID("roster-count").Role("status").Aria("live", "polite").Text(count),
 		app.Div().Class("table-scroll").Body(
 			app.Table().ID("roster").Body(
-				app.Caption().Text(fmt.Sprintf("Members of %s, from your LMS. Score sums the %s.", p.roster.Context.DisplayTitle(), plural(p.roster.GradedActivities, "graded activity"))),
+				app.Caption().Text(p.caption()),
 				app.THead().Body(app.Tr().Body(
 					p.header("name", "Name"),
 					p.header("email", "Email"),
@@ -552,6 +562,15 @@ func (p *rosterPage) renderTable() app.UI {
 		),
 		app.Nav().Class("pager").Aria("label", "Roster pages").Body(prev, next),
 	)
+}
+
+// caption says what the table is, and what the score column adds up.
+func (p *rosterPage) caption() string {
+	c := "Members of " + p.roster.Context.DisplayTitle() + ", from your LMS."
+	if p.roster.GradedActivities == 0 {
+		return c + " The course has no graded ltibox activities yet."
+	}
+	return c + " Score sums the " + plural(p.roster.GradedActivities, "graded activity") + "."
 }
 
 // header is a sortable column header: a real button (keyboard operable)

@@ -223,3 +223,9 @@ func TestHomePage_RosterLink(t *testing.T) {
 		}
 	}
 }
+
+func TestRosterPage_CaptionWithoutGradedActivities(t *testing.T) {
+	r := testRoster(0)
+	r.GradedActivities = 0
+	mustContain(t, render(t, loadedRoster(r)), "<caption>Members of Analytical Engines, from your LMS. The course has no graded ltibox activities yet.</caption>")
+}
