@@ -33,8 +33,14 @@ vet:
 test: fmt-check wasm vet
 	$(GO) test -race -count=1 -timeout 40m ./...
 
-bench: wasm
+# Go benchmarks, then the load run: ltibox as its own process, the emulator in
+# the load generator, full login → launch flows at 1, 16 and 64 browsers.
+bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+	$(GO) run ./server/loadrun --bin bin/ltibox --n 2000 --conc 1,16,64
+
+loadrun: build
+	$(GO) run ./server/loadrun --bin bin/ltibox --n 2000 --conc 1,16,64
 
 clean:
 	rm -rf bin $(WEB)/app.wasm.gz $(WEB)/app.wasm.br

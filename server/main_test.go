@@ -17,7 +17,7 @@ import (
 
 // startApp runs ltibox in-process on a loopback port with the given data dir and
 // returns its base URL and a stop function.
-func startApp(t *testing.T, dataDir string, demo bool) (*app, string, func()) {
+func startApp(t testing.TB, dataDir string, demo bool) (*app, string, func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -16,11 +16,6 @@ import (
 	"github.com/ltibox/ltibox/server/browsertest"
 )
 
-// inFrame evaluates a JS expression against the tool iframe's document `d`.
-func inFrame(expr string) string {
-	return `(() => { const f = document.querySelector('iframe[name="tool"]'); const d = f && f.contentDocument; if (!d || !d.body) return null; return (` + expr + `); })()`
-}
-
 // TestRoster_InBrowser: an instructor launches from the demo LMS, opens the
 // roster from the home page, sees the LMS's members, narrows them with the
 // keyboard-typed search, sorts with the keyboard, and exports a CSV that has

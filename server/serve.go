@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -174,6 +176,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "https" && !cfg.Demo) {
 		log.Warn("the base URL is not https: real LMSs will refuse to launch ltibox; put it behind TLS and pass --base-url https://…", "base_url", cfg.BaseURL)
+	}
+	if path := os.Getenv("LTIBOX_CPUPROFILE"); path != "" { // for performance work: a CPU profile of the whole run
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	a, err := newApp(ctx, cfg, log)
 	if err != nil {

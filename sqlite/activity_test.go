@@ -2,8 +2,10 @@ package sqlite_test
 
 import (
 	"context"
+	"github.com/ltibox/ltibox/server/lti"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/ltibox/ltibox/server/model"
 	"github.com/ltibox/ltibox/sqlite"
@@ -59,5 +61,32 @@ func TestActivities_SeedFilterAndRules(t *testing.T) {
 	}
 	if _, err := db.Activity(ctx, 999); model.ErrorCode(err) != model.ENOTFOUND {
 		t.Errorf("Activity(999) = %v, want ENOTFOUND", err)
+	}
+}
+
+func TestCreateSession_UpsertsUserAndCourse(t *testing.T) {
+	db := MustOpen(t)
+	ctx := context.Background()
+	reg := &lti.Registration{Name: "LMS", Issuer: "https://lms.example", ClientID: "c", AuthURL: "https://lms.example/a", TokenURL: "https://lms.example/t", JWKSURL: "https://lms.example/j"}
+	if err := db.CreateRegistration(ctx, reg); err != nil {
+		t.Fatal(err)
+	}
+	launch := func(tok, name string) *model.LaunchSession {
+		s := &model.LaunchSession{RegistrationID: reg.ID, DeploymentID: "1", MessageType: "LtiResourceLinkRequest", Role: model.RoleLearner,
+			User: &model.User{Subject: "u1", Name: name}, Context: &model.Context{ContextID: "c1", Title: "Course"}, ExpiresAt: time.Now().Add(time.Hour)}
+		if err := db.CreateSession(ctx, lti.HashToken(tok), s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a := launch("t1", "Ada")
+	b := launch("t2", "Ada") // unchanged: no rewrite, same ids
+	c := launch("t3", "Ada Lovelace")
+	if a.User.ID == 0 || a.User.ID != b.User.ID || b.User.ID != c.User.ID || a.Context.ID != c.Context.ID {
+		t.Fatalf("user/course ids differ across launches: %d %d %d / %d %d", a.User.ID, b.User.ID, c.User.ID, a.Context.ID, c.Context.ID)
+	}
+	got, err := db.SessionByTokenHash(ctx, lti.HashToken("t2"))
+	if err != nil || got.User.Name != "Ada Lovelace" {
+		t.Errorf("session t2 user = %+v, %v; want the latest name", got.User, err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -18,9 +19,11 @@ import (
 
 // DB is the ltibox store. Now is the clock every method uses, so tests can move time.
 type DB struct {
-	db  *sql.DB
-	DSN string
-	Now func() time.Time
+	db    *sql.DB
+	stmts sync.Map      // query -> *sql.Stmt, see stmt.go
+	plat  platformCache // registrations and deployment statuses, see platform_cache.go
+	DSN   string
+	Now   func() time.Time
 }
 
 // Open opens (creating if needed) the SQLite file at path and applies pending migrations.
@@ -58,7 +61,10 @@ func Open(path string) (*DB, error) {
 }
 
 // Close closes the pool.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error {
+	db.closeStmts()
+	return db.db.Close()
+}
 
 func (db *DB) now() time.Time { return db.Now().UTC() }
 

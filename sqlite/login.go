@@ -10,48 +10,56 @@ import (
 	"github.com/ltibox/ltibox/server/lti"
 )
 
-// SaveLogin implements lti.LoginStore.
+// SaveLogin implements lti.LoginStore. One INSERT is atomic on its own, so it
+// runs as a single autocommit statement (the launch path is measured).
 func (db *DB) SaveLogin(ctx context.Context, s *lti.LoginState) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO login_states (state_hash, nonce, registration_id, target_link_uri, login_hint, deployment_hint, binding, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			s.StateHash, s.Nonce, s.RegistrationID, s.TargetLinkURI, s.LoginHint, s.DeploymentHint, s.Binding, s.CreatedAt.Unix(), s.ExpiresAt.Unix()); err != nil {
-			return fmt.Errorf("save login: %w", err)
-		}
-		return nil
-	})
+	st, err := db.stmt(ctx, `INSERT INTO login_states (state_hash, nonce, registration_id, target_link_uri, login_hint, deployment_hint, binding, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("save login: %w", err)
+	}
+	if _, err := st.ExecContext(ctx, s.StateHash, s.Nonce, s.RegistrationID, s.TargetLinkURI, s.LoginHint, s.DeploymentHint, s.Binding,
+		s.CreatedAt.Unix(), s.ExpiresAt.Unix()); err != nil {
+		return fmt.Errorf("save login: %w", err)
+	}
+	return nil
 }
 
 // ConsumeLogin implements lti.LoginStore: marks the state used and returns it,
-// exactly once.
+// exactly once. The UPDATE … WHERE consumed_at IS NULL is the atomic step; only
+// when it matches nothing does a second read tell unknown, used and expired apart.
 func (db *DB) ConsumeLogin(ctx context.Context, stateHash string) (*lti.LoginState, error) {
-	now := db.now()
-	var s lti.LoginState
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		var created, expires int64
-		var consumed sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT state_hash, nonce, registration_id, target_link_uri, login_hint, deployment_hint, binding, created_at, expires_at, consumed_at
-			FROM login_states WHERE state_hash = ?`, stateHash).
-			Scan(&s.StateHash, &s.Nonce, &s.RegistrationID, &s.TargetLinkURI, &s.LoginHint, &s.DeploymentHint, &s.Binding, &created, &expires, &consumed)
-		if errors.Is(err, sql.ErrNoRows) {
-			return lti.ErrNotFound
-		} else if err != nil {
-			return fmt.Errorf("consume login: %w", err)
-		}
-		s.CreatedAt, s.ExpiresAt = time.Unix(created, 0).UTC(), time.Unix(expires, 0).UTC()
-		switch {
-		case consumed.Valid:
-			return lti.ErrLoginUsed
-		case !now.Before(s.ExpiresAt):
-			return lti.ErrLoginExpired
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE login_states SET consumed_at = ? WHERE state_hash = ?`, now.Unix(), stateHash)
-		return err
-	})
+	now := db.now().Unix()
+	var (
+		s                lti.LoginState
+		created, expires int64
+	)
+	st, err := db.stmt(ctx, `UPDATE login_states SET consumed_at = ? WHERE state_hash = ? AND consumed_at IS NULL AND expires_at > ?
+		RETURNING state_hash, nonce, registration_id, target_link_uri, login_hint, deployment_hint, binding, created_at, expires_at`)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("consume login: %w", err)
 	}
-	return &s, nil
+	err = st.QueryRowContext(ctx, now, stateHash, now).
+		Scan(&s.StateHash, &s.Nonce, &s.RegistrationID, &s.TargetLinkURI, &s.LoginHint, &s.DeploymentHint, &s.Binding, &created, &expires)
+	if err == nil {
+		s.CreatedAt, s.ExpiresAt = time.Unix(created, 0).UTC(), time.Unix(expires, 0).UTC()
+		return &s, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("consume login: %w", err)
+	}
+	var consumed sql.NullInt64
+	err = db.queryRow(ctx, `SELECT consumed_at, expires_at FROM login_states WHERE state_hash = ?`, stateHash).Scan(&consumed, &expires)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, lti.ErrNotFound
+	case err != nil:
+		return nil, fmt.Errorf("consume login: %w", err)
+	case consumed.Valid:
+		return nil, lti.ErrLoginUsed
+	default:
+		return nil, lti.ErrLoginExpired
+	}
 }
 
 // CountLogins counts stored login states (tests assert nothing was stored on rejection).

@@ -31,6 +31,7 @@ func notFound(what string) error {
 
 // CreateRegistration stores a new registration; (issuer, client_id) must be new.
 func (db *DB) CreateRegistration(ctx context.Context, r *lti.Registration) error {
+	defer db.plat.reset()
 	if r.Status == "" {
 		r.Status = lti.StatusActive
 	}
@@ -59,6 +60,7 @@ func (db *DB) CreateRegistration(ctx context.Context, r *lti.Registration) error
 
 // UpdateRegistration replaces the editable fields of a registration.
 func (db *DB) UpdateRegistration(ctx context.Context, r *lti.Registration) error {
+	defer db.plat.reset()
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE registrations SET name = ?, issuer = ?, client_id = ?, auth_url = ?, token_url = ?, token_audience = ?, jwks_url = ?, preset = ?, status = ?, allow_anonymous = ?, updated_at = ? WHERE id = ?`,
 			r.Name, r.Issuer, r.ClientID, r.AuthURL, r.TokenURL, r.TokenAudience, r.JWKSURL, r.Preset, r.Status, r.AllowAnonymous, db.now().Unix(), r.ID)
@@ -80,6 +82,7 @@ func (db *DB) UpdateRegistration(ctx context.Context, r *lti.Registration) error
 
 // DeleteRegistration removes a registration with its deployments, users, courses and sessions.
 func (db *DB) DeleteRegistration(ctx context.Context, id int64) error {
+	defer db.plat.reset()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE id = ?`, id)
 		if err != nil {
@@ -92,14 +95,27 @@ func (db *DB) DeleteRegistration(ctx context.Context, id int64) error {
 	})
 }
 
-// Registration returns one registration by id.
+// Registration returns one registration by id (cached, see platform_cache.go).
 func (db *DB) Registration(ctx context.Context, id int64) (*lti.Registration, error) {
-	r, err := scanRegistration(db.db.QueryRowContext(ctx, `SELECT `+registrationColumns+` FROM registrations WHERE id = ?`, id))
+	db.plat.mu.Lock()
+	db.plat.fresh(db.Now())
+	if r, ok := db.plat.byID[id]; ok {
+		db.plat.mu.Unlock()
+		cp := *r
+		return &cp, nil
+	}
+	db.plat.mu.Unlock()
+	r, err := scanRegistration(db.queryRow(ctx, `SELECT `+registrationColumns+` FROM registrations WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("Platform")
 	} else if err != nil {
 		return nil, fmt.Errorf("registration: %w", err)
 	}
+	db.plat.mu.Lock()
+	db.plat.fresh(db.Now())
+	cp := *r
+	db.plat.byID[id] = &cp
+	db.plat.mu.Unlock()
 	return r, nil
 }
 
@@ -108,13 +124,34 @@ func (db *DB) Registrations(ctx context.Context) ([]*lti.Registration, error) {
 	return db.queryRegistrations(ctx, `SELECT `+registrationColumns+` FROM registrations ORDER BY id`)
 }
 
-// RegistrationsByIssuer implements lti.PlatformStore.
+// RegistrationsByIssuer implements lti.PlatformStore (cached, see platform_cache.go).
 func (db *DB) RegistrationsByIssuer(ctx context.Context, issuer string) ([]*lti.Registration, error) {
-	return db.queryRegistrations(ctx, `SELECT `+registrationColumns+` FROM registrations WHERE issuer = ? ORDER BY id`, issuer)
+	db.plat.mu.Lock()
+	db.plat.fresh(db.Now())
+	if regs, ok := db.plat.byIssuer[issuer]; ok {
+		db.plat.mu.Unlock()
+		return copyRegs(regs), nil
+	}
+	db.plat.mu.Unlock()
+	regs, err := db.queryRegistrations(ctx, `SELECT `+registrationColumns+` FROM registrations WHERE issuer = ? ORDER BY id`, issuer)
+	if err != nil {
+		return nil, err
+	}
+	db.plat.mu.Lock()
+	db.plat.fresh(db.Now())
+	if len(db.plat.byIssuer) < 10_000 { // unknown issuers are cached too, within bounds
+		db.plat.byIssuer[issuer] = copyRegs(regs)
+	}
+	db.plat.mu.Unlock()
+	return regs, nil
 }
 
 func (db *DB) queryRegistrations(ctx context.Context, query string, args ...any) ([]*lti.Registration, error) {
-	rows, err := db.db.QueryContext(ctx, query, args...)
+	st, err := db.stmt(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("registrations: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("registrations: %w", err)
 	}
@@ -165,6 +202,7 @@ func (db *DB) AddFrameOrigin(ctx context.Context, registrationID int64, origin s
 
 // AddDeployment records a deployment of a registration with the given status.
 func (db *DB) AddDeployment(ctx context.Context, registrationID int64, deploymentID, status string) (*lti.Deployment, error) {
+	defer db.plat.reset()
 	if status == "" {
 		status = lti.StatusActive
 	}
@@ -191,6 +229,7 @@ func (db *DB) AddDeployment(ctx context.Context, registrationID int64, deploymen
 
 // SetDeploymentStatus approves or rejects a deployment.
 func (db *DB) SetDeploymentStatus(ctx context.Context, registrationID int64, deploymentID, status string) error {
+	defer db.plat.reset()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE deployments SET status = ? WHERE registration_id = ? AND deployment_id = ?`, status, registrationID, deploymentID)
 		if err != nil {
@@ -205,6 +244,7 @@ func (db *DB) SetDeploymentStatus(ctx context.Context, registrationID int64, dep
 
 // RemoveDeployment deletes a deployment.
 func (db *DB) RemoveDeployment(ctx context.Context, registrationID int64, deploymentID string) error {
+	defer db.plat.reset()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM deployments WHERE registration_id = ? AND deployment_id = ?`, registrationID, deploymentID)
 		if err != nil {
@@ -237,10 +277,34 @@ func (db *DB) Deployments(ctx context.Context, registrationID int64) ([]*lti.Dep
 	return out, rows.Err()
 }
 
-// DeploymentStatus implements lti.PlatformStore.
+// DeploymentStatus implements lti.PlatformStore (cached, see platform_cache.go).
 func (db *DB) DeploymentStatus(ctx context.Context, registrationID int64, deploymentID string) (string, error) {
+	key := deploymentKey{registrationID, deploymentID}
+	db.plat.mu.Lock()
+	db.plat.fresh(db.Now())
+	status, ok := db.plat.deployments[key]
+	db.plat.mu.Unlock()
+	if ok {
+		if status == "" {
+			return "", notFound("Deployment")
+		}
+		return status, nil
+	}
+	status, err := db.deploymentStatus(ctx, registrationID, deploymentID)
+	if err == nil || errors.Is(err, lti.ErrNotFound) {
+		db.plat.mu.Lock()
+		db.plat.fresh(db.Now())
+		if len(db.plat.deployments) < 10_000 {
+			db.plat.deployments[key] = status
+		}
+		db.plat.mu.Unlock()
+	}
+	return status, err
+}
+
+func (db *DB) deploymentStatus(ctx context.Context, registrationID int64, deploymentID string) (string, error) {
 	var status string
-	err := db.db.QueryRowContext(ctx, `SELECT status FROM deployments WHERE registration_id = ? AND deployment_id = ?`, registrationID, deploymentID).Scan(&status)
+	err := db.queryRow(ctx, `SELECT status FROM deployments WHERE registration_id = ? AND deployment_id = ?`, registrationID, deploymentID).Scan(&status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", notFound("Deployment")
 	} else if err != nil {

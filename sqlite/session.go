@@ -27,28 +27,53 @@ func (db *DB) CreateSession(ctx context.Context, tokenHash string, s *model.Laun
 		var userID, contextID sql.NullInt64
 		if u := s.User; u != nil {
 			u.PlatformID = s.RegistrationID
-			if err := tx.QueryRowContext(ctx, `INSERT INTO users (registration_id, subject, name, given_name, family_name, email, last_seen_at)
+			// Rows are rewritten only when something changed or last_seen_at is
+			// an hour old: most launches then add no page writes for them.
+			st, err := db.txStmt(ctx, tx, `INSERT INTO users (registration_id, subject, name, given_name, family_name, email, last_seen_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (registration_id, subject) DO UPDATE SET name = excluded.name, given_name = excluded.given_name,
 					family_name = excluded.family_name, email = excluded.email, last_seen_at = excluded.last_seen_at
-				RETURNING id`, s.RegistrationID, u.Subject, u.Name, u.GivenName, u.FamilyName, u.Email, now.Unix()).Scan(&u.ID); err != nil {
+				WHERE users.name != excluded.name OR users.given_name != excluded.given_name OR users.family_name != excluded.family_name
+					OR users.email != excluded.email OR users.last_seen_at < excluded.last_seen_at - 3600
+				RETURNING id`)
+			if err != nil {
+				return err
+			}
+			err = st.QueryRowContext(ctx, s.RegistrationID, u.Subject, u.Name, u.GivenName, u.FamilyName, u.Email, now.Unix()).Scan(&u.ID)
+			if errors.Is(err, sql.ErrNoRows) { // unchanged: no row was written, so none returned
+				err = db.txQueryRow(ctx, tx, `SELECT id FROM users WHERE registration_id = ? AND subject = ?`, s.RegistrationID, u.Subject).Scan(&u.ID)
+			}
+			if err != nil {
 				return fmt.Errorf("upsert user: %w", err)
 			}
 			userID = sql.NullInt64{Int64: u.ID, Valid: true}
 		}
 		if c := s.Context; c != nil {
 			c.PlatformID = s.RegistrationID
-			if err := tx.QueryRowContext(ctx, `INSERT INTO contexts (registration_id, deployment_id, context_id, label, title, last_seen_at)
+			st, err := db.txStmt(ctx, tx, `INSERT INTO contexts (registration_id, deployment_id, context_id, label, title, last_seen_at)
 				VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (registration_id, deployment_id, context_id) DO UPDATE SET label = excluded.label, title = excluded.title, last_seen_at = excluded.last_seen_at
-				RETURNING id`, s.RegistrationID, s.DeploymentID, c.ContextID, c.Label, c.Title, now.Unix()).Scan(&c.ID); err != nil {
+				WHERE contexts.label != excluded.label OR contexts.title != excluded.title OR contexts.last_seen_at < excluded.last_seen_at - 3600
+				RETURNING id`)
+			if err != nil {
+				return err
+			}
+			err = st.QueryRowContext(ctx, s.RegistrationID, s.DeploymentID, c.ContextID, c.Label, c.Title, now.Unix()).Scan(&c.ID)
+			if errors.Is(err, sql.ErrNoRows) {
+				err = db.txQueryRow(ctx, tx, `SELECT id FROM contexts WHERE registration_id = ? AND deployment_id = ? AND context_id = ?`,
+					s.RegistrationID, s.DeploymentID, c.ContextID).Scan(&c.ID)
+			}
+			if err != nil {
 				return fmt.Errorf("upsert context: %w", err)
 			}
 			contextID = sql.NullInt64{Int64: c.ID, Valid: true}
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, registration_id, deployment_id, user_id, context_id, resource_link_id, link_title, message_type, role, roles, claims, binding, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			tokenHash, s.RegistrationID, s.DeploymentID, userID, contextID, s.ResourceLinkID, s.LinkTitle, s.MessageType, string(s.Role), roles, claims, s.Binding, now.Unix(), s.ExpiresAt.Unix())
+		st, err := db.txStmt(ctx, tx, `INSERT INTO sessions (token_hash, registration_id, deployment_id, user_id, context_id, resource_link_id, link_title, message_type, role, roles, claims, binding, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		res, err := st.ExecContext(ctx, tokenHash, s.RegistrationID, s.DeploymentID, userID, contextID, s.ResourceLinkID, s.LinkTitle, s.MessageType, string(s.Role), roles, claims, s.Binding, now.Unix(), s.ExpiresAt.Unix())
 		if err != nil {
 			return fmt.Errorf("insert session: %w", err)
 		}
@@ -73,7 +98,7 @@ func (db *DB) SessionByTokenHash(ctx context.Context, tokenHash string) (*model.
 		role, roles, claims                 string
 		created, expires                    int64
 	)
-	err := db.db.QueryRowContext(ctx, `SELECT s.id, s.registration_id, s.deployment_id, s.user_id, s.context_id, s.resource_link_id, s.link_title, s.message_type,
+	err := db.queryRow(ctx, `SELECT s.id, s.registration_id, s.deployment_id, s.user_id, s.context_id, s.resource_link_id, s.link_title, s.message_type,
 			s.role, s.roles, s.claims, s.binding, s.created_at, s.expires_at,
 			u.subject, u.name, u.given_name, u.family_name, u.email, c.context_id, c.label, c.title
 		FROM sessions s LEFT JOIN users u ON u.id = s.user_id LEFT JOIN contexts c ON c.id = s.context_id

@@ -139,6 +139,8 @@ func (h *homePage) renderSession(s model.Session) app.UI {
 				app.Dd().ID("activity").Text(link),
 			),
 		),
+		// Issue 3: what the launched link opens (or that it needs setting up).
+		app.If(s.ResourceLink != "", func() app.UI { return newLinkStatus(s.Role) }),
 		app.Section().Aria("labelledby", "services-heading").Body(
 			app.H2().ID("services-heading").Text("Services granted by your course"),
 			app.Ul().ID("services").Class("services").Body(

@@ -33,6 +33,9 @@ func Register() {
 		home := func() app.Composer { return newHomePage() }
 		app.Route("/app", home)
 		app.Route(PathHome, home)
+		// Issue 3: deep-linking picker and the activity of a resource link.
+		app.Route(PathPicker, func() app.Composer { return newPickerPage() })
+		app.Route(PathActivity, func() app.Composer { return newActivityPage() })
 		app.Route(PathRoster, func() app.Composer { return newRosterPage() }) // issue 5
 
 		app.Handle(actionLoadSession, handleLoadSession)

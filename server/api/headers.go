@@ -93,3 +93,26 @@ func originOf(raw string) string {
 	}
 	return u.Scheme + "://" + u.Host
 }
+
+// allowFormAction adds origin to the form-action of this response's CSP. The
+// deep-linking return page posts to the LMS return URL, whose host may be none
+// of the registered platform URLs (issue 3).
+func allowFormAction(c *fiber.Ctx, origin string) {
+	if origin == "" {
+		return
+	}
+	h := &c.Response().Header
+	csp := string(h.Peek("Content-Security-Policy"))
+	i := strings.Index(csp, "form-action ")
+	if i < 0 {
+		return
+	}
+	rest := csp[i+len("form-action "):]
+	if j := strings.Index(rest, ";"); j >= 0 {
+		rest = rest[:j]
+	}
+	if slices.Contains(strings.Fields(rest), origin) {
+		return
+	}
+	h.Set("Content-Security-Policy", csp[:i]+"form-action "+origin+" "+csp[i+len("form-action "):])
+}

@@ -97,8 +97,9 @@ func (s *Server) launch(c *fiber.Ctx) error {
 		return err
 	}
 	s.learnFrameOrigins(c, sess)
+	landing := s.landingFor(c, sess) // issue 3: records the link; a link with an activity opens it
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Redirect(landingPath(sess)+"#session="+token, fiber.StatusSeeOther)
+	return c.Redirect(landing+"#session="+token, fiber.StatusSeeOther)
 }
 
 // learnFrameOrigins remembers where this verified launch came from, so the CSP
@@ -115,6 +116,13 @@ func (s *Server) learnFrameOrigins(c *fiber.Ctx, sess *model.LaunchSession) {
 		}
 		s.csp.invalidate()
 	}
+}
+
+// launchGet answers a person who opened the launch URL directly.
+func (s *Server) launchGet(c *fiber.Ctx) error {
+	return s.renderError(c, fiber.StatusMethodNotAllowed, errorPage{Title: "Open ltibox from your course",
+		Message: "This address is where your LMS sends launches; it does not work on its own.",
+		Hint:    "Go to your course in the LMS and open the ltibox activity there.", Code: "launch.direct_visit"})
 }
 
 // landingPath is the SPA view a launch opens.

@@ -160,3 +160,21 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Errorf("framing policy too open or uses X-Frame-Options: %s / %s", csp, resp.Header.Get("X-Frame-Options"))
 	}
 }
+
+func TestUnknownPathsAndDirectVisits(t *testing.T) {
+	h := newHarness(t, withUI())
+	for _, sc := range []struct {
+		method, path string
+		status       int
+		ctype, words string
+	}{
+		{"GET", "/api/v2/nope", 404, "application/json", "No such API endpoint"},
+		{"POST", "/api/anything", 404, "application/json", "No such API endpoint"},
+		{"GET", "/lti/launch", 405, "text/html", "Open ltibox from your course"},
+	} {
+		status, body := h.adminCall(sc.method, sc.path, "", "")
+		if status != sc.status || !strings.Contains(body, sc.words) {
+			t.Errorf("%s %s: %d %s", sc.method, sc.path, status, body)
+		}
+	}
+}

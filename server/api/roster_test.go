@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -27,20 +26,6 @@ func (h *harness) rosterLaunch(userID string) string {
 	return sessionToken(h.t, resp)
 }
 
-// apiDo calls the session API and returns status and body.
-func (h *harness) apiDo(method, path, token string) (int, string) {
-	h.t.Helper()
-	req, _ := http.NewRequest(method, h.url+path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 func decode[T any](t testing.TB, body string) T {
 	t.Helper()
 	var v T
@@ -55,7 +40,7 @@ func (h *harness) waitSync(token string) model.RosterSync {
 	h.t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		status, body := h.apiDo("GET", "/api/v1/roster/sync", token)
+		status, body := h.apiDo("GET", "/api/v1/roster/sync", token, nil, nil)
 		if status != 200 {
 			h.t.Fatalf("sync status: %d %s", status, body)
 		}
@@ -73,7 +58,7 @@ func (h *harness) waitSync(token string) model.RosterSync {
 // refresh starts a refresh and waits for it.
 func (h *harness) refresh(token, query string) model.RosterSync {
 	h.t.Helper()
-	if status, body := h.apiDo("POST", "/api/v1/roster/refresh"+query, token); status != http.StatusAccepted {
+	if status, body := h.apiDo("POST", "/api/v1/roster/refresh"+query, token, nil, nil); status != http.StatusAccepted {
 		h.t.Fatalf("refresh: %d %s", status, body)
 	}
 	return h.waitSync(token)
@@ -81,7 +66,7 @@ func (h *harness) refresh(token, query string) model.RosterSync {
 
 func (h *harness) roster(token string) model.Roster {
 	h.t.Helper()
-	status, body := h.apiDo("GET", "/api/v1/roster", token)
+	status, body := h.apiDo("GET", "/api/v1/roster", token, nil, nil)
 	if status != 200 {
 		h.t.Fatalf("roster: %d %s", status, body)
 	}
@@ -222,11 +207,11 @@ func TestRoster_NotGranted(t *testing.T) {
 	if r.Enabled || len(r.Members) != 0 || r.SyncedAt != nil || r.Sync.Running {
 		t.Errorf("roster = %+v, want not enabled and nothing started", r)
 	}
-	status, body := h.apiDo("POST", "/api/v1/roster/refresh", tok)
+	status, body := h.apiDo("POST", "/api/v1/roster/refresh", tok, nil, nil)
 	if status != http.StatusConflict || !strings.Contains(body, "not enabled for ltibox in your LMS") {
 		t.Errorf("refresh: %d %s", status, body)
 	}
-	if status, _ := h.apiDo("GET", "/api/v1/roster.csv", tok); status != http.StatusConflict {
+	if status, _ := h.apiDo("GET", "/api/v1/roster.csv", tok, nil, nil); status != http.StatusConflict {
 		t.Errorf("csv: %d", status)
 	}
 	if n := len(h.nrpsRequests()); n != 0 {
@@ -310,12 +295,12 @@ func TestRoster_LearnersForbidden(t *testing.T) {
 	for _, c := range []struct{ method, path string }{
 		{"GET", "/api/v1/roster"}, {"POST", "/api/v1/roster/refresh"}, {"GET", "/api/v1/roster/sync"}, {"GET", "/api/v1/roster.csv"},
 	} {
-		status, body := h.apiDo(c.method, c.path, tok)
+		status, body := h.apiDo(c.method, c.path, tok, nil, nil)
 		if status != http.StatusForbidden || !strings.Contains(body, "Only instructors can see the course roster") {
 			t.Errorf("%s %s: %d %s", c.method, c.path, status, body)
 		}
 	}
-	if status, _ := h.apiDo("GET", "/api/v1/roster", ""); status != http.StatusUnauthorized {
+	if status, _ := h.apiDo("GET", "/api/v1/roster", "", nil, nil); status != http.StatusUnauthorized {
 		t.Errorf("no token: %d", status)
 	}
 	if n := len(h.nrpsRequests()); n != 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
 	"github.com/ltibox/ltibox/server/lti"
+	"github.com/ltibox/ltibox/server/model"
 	"github.com/ltibox/ltibox/sqlite"
 )
 
@@ -110,6 +111,19 @@ func (s *Server) routes() {
 	v1 := app.Group("/api/v1", s.requireSession)
 	v1.Get("/session", s.getSession)
 
+	// Issue 3: activities, deep linking, link → activity routing.
+	app.Get(pathDeepLinkReturn, s.deepLinkReturn)
+	app.Get(pathDeepLinkScript, s.deepLinkScript)
+	v1.Get("/activity", s.getLinkActivity)
+	v1.Post("/activity/assign", s.requireInstructor, s.assignLinkActivity)
+	v1.Get("/activities", s.requireInstructor, s.listActivities)
+	v1.Post("/activities", s.requireInstructor, s.createActivity)
+	v1.Put("/activities/:id", s.requireInstructor, s.updateActivity)
+	v1.Post("/activities/:id/duplicate", s.requireInstructor, s.duplicateActivity)
+	v1.Post("/activities/:id/archive", s.requireInstructor, s.archiveActivity)
+	v1.Get("/deeplink", s.requireInstructor, s.deepLinkOptions)
+	v1.Post("/deeplink/response", s.requireInstructor, s.deepLinkResponse)
+
 	// Issue 5: the course roster from NRPS (instructors only).
 	v1.Get("/roster", s.getRoster)
 	v1.Post("/roster/refresh", s.refreshRoster)
@@ -134,6 +148,10 @@ func (s *Server) routes() {
 		app.All("/demo-lms/*", demo)
 		app.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/demo-lms/", fiber.StatusFound) })
 	}
+	app.Get("/lti/launch", s.launchGet)
+	app.All("/api/*", func(c *fiber.Ctx) error {
+		return model.Errorf(model.ENOTFOUND, "No such API endpoint: %s %s.", c.Method(), c.Path())
+	})
 	if s.web != nil {
 		s.web.Mount(app) // last: go-app answers every remaining GET
 	}

@@ -17,7 +17,9 @@ import (
 // jwksCache holds one keyfunc per platform JWKS URL. Keys are fetched once and
 // refreshed hourly in the background; a token with an unknown kid triggers at
 // most one refetch per URL every refetchEvery (platform key rotation), never a
-// fetch per launch.
+// fetch per launch. jwkset uses refetchWait both as the longest a launch waits
+// for the rate limiter (a longer wait fails at once) and as the timeout of the
+// refetch itself, so it must leave room for a real HTTP round trip.
 type jwksCache struct {
 	ctx    context.Context
 	client *http.Client
@@ -33,7 +35,10 @@ type platformKeys struct {
 	cancel context.CancelFunc
 }
 
-const refetchEvery = 10 * time.Second
+const (
+	refetchEvery = 30 * time.Second
+	refetchWait  = 5 * time.Second
+)
 
 func newJWKSCache(ctx context.Context, client *http.Client) *jwksCache {
 	return &jwksCache{ctx: ctx, client: client, sets: map[string]*platformKeys{}}
@@ -68,7 +73,7 @@ func (c *jwksCache) keyfunc(ctx context.Context, jwksURL string) (jwt.Keyfunc, e
 		}
 		client, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
 			HTTPURLs:          map[string]jwkset.Storage{jwksURL: storage},
-			RateLimitWaitMax:  time.Millisecond,
+			RateLimitWaitMax:  refetchWait,
 			RefreshUnknownKID: rate.NewLimiter(rate.Every(refetchEvery), 1),
 		})
 		if err != nil {

@@ -95,20 +95,25 @@ func (t *Tool) verifyIDToken(ctx context.Context, reg *Registration, raw string)
 	if strings.Count(raw, ".") != 2 {
 		return nil, badRequest("launch.not_jwt", "The id_token the LMS sent is not a JWT.").with(reg, nil)
 	}
-	unverified, _, err := jwt.NewParser().ParseUnverified(raw, &Claims{})
-	if err != nil {
-		return nil, badRequest("launch.not_jwt", "The id_token the LMS sent could not be read.").with(reg, err)
-	}
-	if kid, _ := unverified.Header["kid"].(string); kid == "" {
-		return nil, unauthorized("launch.kid_missing", "The id_token does not name the key it was signed with (no kid).").with(reg, nil)
-	}
-	if alg, _ := unverified.Header["alg"].(string); alg != "RS256" {
-		return nil, unauthorized("launch.alg_not_allowed", fmt.Sprintf("The id_token is signed with %q; ltibox accepts RS256 only.", alg)).with(reg, nil)
-	}
 	kf, err := t.jwks.keyfunc(ctx, reg.JWKSURL)
 	if err != nil {
 		return nil, (&CheckError{Check: "launch.jwks_unavailable", Status: 502, Title: "ltibox could not read the LMS keys",
 			Message: "The LMS key set (JWKS) could not be fetched.", Hint: "Try again in a minute. If it persists, ask the ltibox administrator to check the platform's JWKS URL."}).with(reg, err)
+	}
+	// The header rules run inside the keyfunc, before any key lookup, so the
+	// token is decoded once. jwt also enforces RS256 through WithValidMethods;
+	// checking here first gives the precise reason.
+	var headerErr *CheckError
+	checkHeader := func(tok *jwt.Token) (any, error) {
+		if kid, _ := tok.Header["kid"].(string); kid == "" {
+			headerErr = unauthorized("launch.kid_missing", "The id_token does not name the key it was signed with (no kid).")
+			return nil, headerErr
+		}
+		if alg, _ := tok.Header["alg"].(string); alg != "RS256" {
+			headerErr = unauthorized("launch.alg_not_allowed", fmt.Sprintf("The id_token is signed with %q; ltibox accepts RS256 only.", alg))
+			return nil, headerErr
+		}
+		return kf(tok)
 	}
 	now := t.cfg.Now()
 	parser := jwt.NewParser(
@@ -121,7 +126,14 @@ func (t *Tool) verifyIDToken(ctx context.Context, reg *Registration, raw string)
 		jwt.WithTimeFunc(func() time.Time { return now }),
 	)
 	claims := &Claims{}
-	if _, err := parser.ParseWithClaims(raw, claims, kf); err != nil {
+	if _, err := parser.ParseWithClaims(raw, claims, checkHeader); err != nil {
+		if headerErr != nil {
+			return nil, headerErr.with(reg, nil)
+		}
+		if errors.Is(err, jwt.ErrTokenSignatureInvalid) && strings.Contains(err.Error(), "signing method") {
+			// alg none / HS256 are refused by WithValidMethods before the keyfunc runs.
+			return nil, unauthorized("launch.alg_not_allowed", "The id_token is not signed with RS256; ltibox accepts RS256 only.").with(reg, err)
+		}
 		return nil, tokenError(err).with(reg, err)
 	}
 	if claims.IssuedAt == nil {

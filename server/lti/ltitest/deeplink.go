@@ -16,6 +16,8 @@ type DeepLinkResponse struct {
 	ContentItems []map[string]any
 	Data         *string // the data claim if present (Moodle sends none to echo)
 	Claims       map[string]any
+	RequestID    string // the request answered (the dl parameter of the return URL), "" if unknown
+	Links        []Link // resource links created from it
 }
 
 // handleDeepLinkReturn is the deep_link_return_url. Like Moodle it reads the
@@ -32,6 +34,18 @@ func (p *Platform) handleDeepLinkReturn(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	p.mu.Lock()
+	req := p.dlRequests[r.URL.Query().Get("dl")]
+	if req != nil {
+		if err := p.checkAgainstRequest(req, &resp); err != nil {
+			p.mu.Unlock()
+			writeHTMLError(w, http.StatusBadRequest, "Deep linking response rejected: "+err.Error()+".")
+			return
+		}
+		// One response per request, as Moodle's return page is single use.
+		delete(p.dlRequests, req.id)
+		resp.RequestID = req.id
+		resp.Links = p.createLinksLocked(req, resp.ContentItems)
+	}
 	p.deepLinks = append(p.deepLinks, resp)
 	p.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -98,12 +112,13 @@ func (p *Platform) verifyDeepLink(r *http.Request, token string) (DeepLinkRespon
 		if !ok {
 			return DeepLinkResponse{}, fmt.Errorf("content_items is not an array")
 		}
+		resp.ContentItems = []map[string]any{}
 		for _, it := range items {
 			item, ok := it.(map[string]any)
 			if !ok {
 				return DeepLinkResponse{}, fmt.Errorf("content item is not an object")
 			}
-			if typ, _ := item["type"].(string); typ != "ltiResourceLink" {
+			if typ, _ := item["type"].(string); typ != "ltiResourceLink" && !p.offersType(r.URL.Query().Get("dl"), typ) {
 				// Moodle offers accept_types ["ltiResourceLink"] only.
 				return DeepLinkResponse{}, fmt.Errorf("content item type %q was not offered", typ)
 			}
@@ -121,4 +136,12 @@ func (p *Platform) DeepLinkResponses() []DeepLinkResponse {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return slices.Clone(p.deepLinks)
+}
+
+// offersType reports whether the deep-linking request dl offered typ.
+func (p *Platform) offersType(dl, typ string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	req := p.dlRequests[dl]
+	return req != nil && slices.Contains(req.settings.AcceptTypes, typ)
 }

@@ -22,6 +22,14 @@ var demoPage = template.Must(template.New("demo").Parse(`<!doctype html>
 <input type="hidden" name="user" value="{{.ID}}">
 <button type="submit">Launch as {{.Role}} ({{.Name}})</button>
 </form>
+{{end}}<form method="post" action="{{.Start}}/deeplink" target="tool">
+<button type="submit">Add activities as instructor (deep linking)</button>
+</form>
+{{range .Links}}<form method="post" action="{{$.Start}}/link" target="tool">
+<input type="hidden" name="link" value="{{.Index}}">
+<input type="hidden" name="user" value="student">
+<button type="submit">Open "{{.Title}}" as student{{if .Graded}} (graded){{end}}</button>
+</form>
 {{end}}<iframe name="tool" title="ltibox" src="about:blank" width="100%" height="600"></iframe>
 </main>
 </body>
@@ -50,7 +58,7 @@ func (p *Platform) handleDemo(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	demoPage.Execute(w, map[string]any{"Title": title, "Users": users, "Start": p.base.Path + "/start"})
+	demoPage.Execute(w, map[string]any{"Title": title, "Users": users, "Start": p.base.Path + "/start", "Links": p.demoLinks()})
 }
 
 // handleStart begins a demo launch inside the iframe: it renders a page that

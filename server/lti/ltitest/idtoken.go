@@ -226,14 +226,9 @@ func (p *Platform) claims(l launch, nonce string) map[string]any {
 	case MessageResourceLink:
 		c[claimResourceLink] = map[string]any{"id": l.spec.ResourceLinkID, "title": l.spec.ResourceLinkTitle}
 	case MessageDeepLinking:
-		// Moodle's deep linking settings: no data claim, no resource link.
-		c[claimDeepLinking] = map[string]any{
-			"deep_link_return_url":                 p.baseURL + "/deeplink/return",
-			"accept_types":                         []string{"ltiResourceLink"},
-			"accept_presentation_document_targets": []string{"frame", "iframe", "window"},
-			"accept_multiple":                      true,
-			"auto_create":                          true,
-		}
+		// Moodle's deep linking settings unless the spec sets its own; no
+		// resource link. The return URL names the request (deeplink_links.go).
+		c[claimDeepLinking] = p.deepLinkSettingsClaim(l)
 	}
 	if l.course != nil {
 		c[claimContext] = map[string]any{

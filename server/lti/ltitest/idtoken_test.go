@@ -123,7 +123,7 @@ func TestIDTokenKnobs(t *testing.T) {
 			t.Error("resource_link on a deep linking request")
 		}
 		dl, ok := c["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"].(map[string]any)
-		if !ok || dl["deep_link_return_url"] != p.Issuer()+"/deeplink/return" {
+		if ret, _ := dl["deep_link_return_url"].(string); !ok || !strings.HasPrefix(ret, p.Issuer()+"/deeplink/return?dl=") {
 			t.Errorf("deep_linking_settings = %v", dl)
 		}
 	})

@@ -38,6 +38,9 @@ type LaunchSpec struct {
 	OmitPII           bool // no name, given_name, family_name, email
 	// LoginGET makes Launch initiate login with a GET instead of Moodle's POST.
 	LoginGET bool
+	// DeepLinking sets the deep_linking_settings of an LtiDeepLinkingRequest
+	// (nil: Moodle's, see MoodleDeepLinking). See deeplink_links.go.
+	DeepLinking *DeepLinkSettings
 
 	// Negative-test knobs, applied when the id_token is built.
 	Mutate   func(claims map[string]any) // edit claims before signing

@@ -84,7 +84,11 @@ type Platform struct {
 	shortRoles    bool
 	refusals      map[string]*refusal // RefuseMemberships, by course id
 
-	deepLinks []DeepLinkResponse
+	deepLinks  []DeepLinkResponse
+	dlRequests map[string]*dlRequest // deep-linking requests by the id in their return URL
+	dlSeq      int
+	links      []Link // resource links created by deep linking
+	linkSeq    int
 
 	failures []failure
 	delay    time.Duration
@@ -169,6 +173,8 @@ func (p *Platform) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", p.handleDemo)
 	mux.HandleFunc("POST /start", p.handleStart)
+	mux.HandleFunc("POST /start/deeplink", p.handleStartDeepLink) // deeplink_demo.go
+	mux.HandleFunc("POST /start/link", p.handleStartLink)
 	mux.HandleFunc("GET /autosubmit.js", handleAutosubmitJS)
 	mux.HandleFunc("GET /return", p.handleReturn)
 	mux.HandleFunc("GET /.well-known/openid-configuration", p.handleOpenIDConfiguration)

@@ -1,0 +1,362 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/ltibox/ltibox/server/model"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// PathActivity is the page a resource-link launch opens: the activity of the
+// link, as a student sees it, plus an instructor view.
+const PathActivity = "/app/activity"
+
+// activityPage shows the launched link's activity. Learners see the title and
+// instructions; instructors also see that it is a preview and can choose or
+// change the activity of the link (once, for links made by hand in the LMS).
+type activityPage struct {
+	app.Compo
+
+	mounted bool
+	token   string
+	status  loadStatus
+	err     *model.Error
+	session model.Session
+	link    model.LinkActivity
+
+	// Instructor chooser.
+	choices  []model.Activity
+	chosen   int64
+	changing bool
+	saving   bool
+	notice   string
+
+	// Instructor editor of a course-owned activity.
+	editing bool
+	draft   model.Activity
+	maxText string
+	editErr string
+}
+
+func newActivityPage() *activityPage { return &activityPage{status: statusLoading} }
+
+func (p *activityPage) OnMount(ctx app.Context) {
+	p.mounted = true
+	p.token = useSessionToken(ctx)
+	if p.token == "" {
+		p.status, p.err = statusFailed, model.Errorf(model.EUNAUTHORIZED, "%s", msgNoSession)
+		return
+	}
+	tok := p.token
+	ctx.Async(func() {
+		cl := newClient(tok)
+		s, err := cl.Session(ctx)
+		var link model.LinkActivity
+		var list []model.Activity
+		if err == nil {
+			link, err = cl.LinkActivity(ctx)
+		}
+		if err == nil && s.Role == model.RoleInstructor {
+			list, err = cl.Activities(ctx, "", "")
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				p.status = statusFailed
+				p.err = model.Errorf(model.ErrorCode(err), "%s", model.ErrorMessage(err))
+				if model.ErrorCode(err) == model.EUNAUTHORIZED {
+					p.err = model.Errorf(model.EUNAUTHORIZED, "%s", msgExpired)
+				}
+				return
+			}
+			p.session, p.link, p.choices, p.status = s, link, list, statusLoaded
+			if link.Activity != nil {
+				p.chosen = link.Activity.ID
+			} else if len(list) > 0 {
+				p.chosen = list[0].ID
+			}
+		})
+	})
+}
+
+func (p *activityPage) assign(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	if p.saving || p.chosen == 0 {
+		return
+	}
+	p.saving, p.notice = true, "Saving…"
+	tok, id := p.token, p.chosen
+	ctx.Async(func() {
+		link, err := newClient(tok).AssignActivity(ctx, id)
+		ctx.Dispatch(func(ctx app.Context) {
+			p.saving = false
+			if err != nil {
+				p.notice = model.ErrorMessage(err)
+				return
+			}
+			p.link, p.changing = link, false
+			p.notice = fmt.Sprintf("This link now opens %q for everyone in the course.", link.Activity.Title)
+		})
+	})
+}
+
+func (p *activityPage) Render() app.UI {
+	statusText, statusClass := p.notice, "status"
+	switch p.status {
+	case statusLoading:
+		statusText = "Loading the activity…"
+	case statusFailed:
+		statusText, statusClass = msgNoSession, "status alert alert-error"
+		if p.err != nil {
+			statusText = p.err.Message
+		}
+	}
+	heading := "ltibox"
+	if p.status == statusLoaded {
+		switch {
+		case p.link.Activity != nil:
+			heading = p.link.Activity.Title
+		case p.link.LinkTitle != "":
+			heading = p.link.LinkTitle
+		default:
+			heading = "This link"
+		}
+	}
+	return app.Main().ID("main").Class("activity").DataSet("status", p.status.String()).Body(
+		app.If(p.status == statusLoaded, func() app.UI { return p.renderFacts() }),
+		app.H1().ID("activity-title").Text(heading),
+		app.P().ID("status").Class(statusClass).Role("status").Aria("live", "polite").Text(statusText),
+		app.If(p.status == statusLoaded, func() app.UI { return p.renderLoaded() }),
+		wasmReady(p.mounted),
+	)
+}
+
+// renderFacts is the one-line "who and where" the home page shows in full.
+func (p *activityPage) renderFacts() app.UI {
+	s := p.session
+	return app.P().Class("launch-facts muted").Body(
+		app.Span().Text("Hello, "+s.User.DisplayName()+" · "),
+		app.Span().ID("role").Text(roleLabel(s.Role)),
+		app.Span().Text(" · "+s.Context.DisplayTitle()),
+	)
+}
+
+func (p *activityPage) renderLoaded() app.UI {
+	instructor := p.session.Role == model.RoleInstructor
+	a := p.link.Activity
+	if a == nil {
+		if !instructor {
+			return app.P().ID("not-set-up").Class("alert").Text(model.MsgActivityNotSetUp)
+		}
+		return app.Div().Body(
+			app.P().ID("not-set-up").Text("No activity is set up for this link yet. Choose the one it opens; learners will see it from now on."),
+			p.renderChooser("Set up this link"),
+		)
+	}
+	return app.Div().Body(
+		app.If(instructor, func() app.UI {
+			return app.P().ID("instructor-view").Class("note").Text("Instructor view: learners see the activity below without this note.")
+		}),
+		app.If(a.Graded, func() app.UI {
+			return app.P().ID("activity-meta").Class("muted").Text(fmt.Sprintf("Graded, out of %g.", a.ScoreMaximum))
+		}),
+		app.If(a.StartAt != nil || a.EndAt != nil, func() app.UI {
+			return app.P().ID("activity-dates").Class("muted").Text(availability(*a))
+		}),
+		app.Article().ID("activity-instructions").Body(instructionsUI(*a)),
+		// Graded activities get their score component here (issue 4 adds the
+		// score slider into this slot; keep the id).
+		app.If(a.Graded, func() app.UI { return gradedSlot(*a, p.session.Role) }),
+		app.If(instructor, func() app.UI { return p.renderInstructorTools() }),
+	)
+}
+
+// gradedSlot is the place for the score UI of a graded activity. The grades
+// feature replaces its content; until then it says how the activity is graded.
+func gradedSlot(a model.Activity, role model.Role) app.UI {
+	return app.Section().ID("graded-slot").DataSet("activity", strconv.FormatInt(a.ID, 10)).DataSet("role", string(role)).
+		Aria("label", "Score").Body(
+		app.P().Class("muted").Text(fmt.Sprintf("Your score for this activity goes to the course gradebook (out of %g).", a.ScoreMaximum)),
+	)
+}
+
+func (p *activityPage) renderInstructorTools() app.UI {
+	a := p.link.Activity
+	var edit app.UI = app.P().Class("muted").Text("This activity is in the ltibox library. To change it, duplicate it in the content picker and place your copy.")
+	if a.ContextID != 0 {
+		edit = p.renderEditor()
+	}
+	var change app.UI = p.renderChooser("Change the activity of this link")
+	if !p.changing {
+		change = app.P().Body(app.Button().Type("button").ID("change-activity").Text("Change the activity of this link").
+			OnClick(func(ctx app.Context, e app.Event) { p.changing = true }))
+	}
+	return app.Section().ID("instructor-tools").Aria("labelledby", "tools-heading").Body(
+		app.H2().ID("tools-heading").Text("Instructor tools"),
+		edit,
+		change,
+	)
+}
+
+// availability says when an activity with dates is open.
+func availability(a model.Activity) string {
+	const layout = "2 January 2006 15:04 MST"
+	switch {
+	case a.StartAt != nil && a.EndAt != nil:
+		return "Open from " + a.StartAt.Format(layout) + " until " + a.EndAt.Format(layout) + "."
+	case a.StartAt != nil:
+		return "Opens " + a.StartAt.Format(layout) + "."
+	}
+	return "Open until " + a.EndAt.Format(layout) + "."
+}
+
+// renderEditor edits a course-owned activity in place.
+func (p *activityPage) renderEditor() app.UI {
+	if !p.editing {
+		return app.P().Body(app.Button().Type("button").ID("edit-activity").Text("Edit this activity").OnClick(func(ctx app.Context, e app.Event) {
+			p.editing, p.draft, p.editErr = true, *p.link.Activity, ""
+			p.maxText = strconv.FormatFloat(p.draft.ScoreMaximum, 'g', -1, 64)
+		}))
+	}
+	value := func(dst *string) app.EventHandler {
+		return func(ctx app.Context, e app.Event) { *dst = ctx.JSSrc().Get("value").String() }
+	}
+	graded := app.Input().Type("checkbox").ID("edit-graded").OnChange(func(ctx app.Context, e app.Event) { p.draft.Graded = ctx.JSSrc().Get("checked").Bool() })
+	if p.draft.Graded {
+		graded = graded.Checked(true)
+	}
+	save := app.Button().Type("submit").ID("edit-save").Text("Save changes")
+	if p.saving {
+		save = save.Disabled(true)
+	}
+	return app.Form().ID("editor").OnSubmit(p.saveEdit).Body(
+		app.FieldSet().Body(
+			app.Legend().Text("Edit this activity"),
+			app.P().Body(app.Label().For("edit-title").Text("Title"), app.Input().Type("text").ID("edit-title").Required(true).Value(p.draft.Title).OnChange(value(&p.draft.Title))),
+			app.P().Body(app.Label().For("edit-instructions").Text("Instructions (Markdown)"), app.Textarea().ID("edit-instructions").Rows(8).Text(p.draft.Instructions).OnChange(value(&p.draft.Instructions))),
+			app.P().Body(app.Label().For("edit-tag").Text("Tag (optional)"), app.Input().Type("text").ID("edit-tag").Value(p.draft.Tag).OnChange(value(&p.draft.Tag))),
+			app.P().Class("choice").Body(graded, app.Label().For("edit-graded").Text("Graded")),
+			app.If(p.draft.Graded, func() app.UI {
+				return app.P().Body(app.Label().For("edit-max").Text("Maximum score"), app.Input().Type("number").ID("edit-max").Min(0).Step(0.5).Value(p.maxText).OnChange(value(&p.maxText)))
+			}),
+			app.If(p.editErr != "", func() app.UI { return app.P().Class("alert alert-error").Role("alert").Text(p.editErr) }),
+			app.Div().Class("actions").Body(
+				save,
+				app.Button().Type("button").ID("edit-cancel").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { p.editing = false }),
+			),
+		),
+	)
+}
+
+func (p *activityPage) saveEdit(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	if p.saving {
+		return
+	}
+	d := p.draft
+	if d.Graded {
+		v, err := strconv.ParseFloat(p.maxText, 64)
+		if err != nil {
+			p.editErr = "The maximum score must be a number."
+			return
+		}
+		d.ScoreMaximum = v
+	}
+	p.saving, p.editErr = true, ""
+	tok := p.token
+	ctx.Async(func() {
+		a, err := newClient(tok).UpdateActivity(ctx, d)
+		ctx.Dispatch(func(ctx app.Context) {
+			p.saving = false
+			if err != nil {
+				p.editErr = model.ErrorMessage(err)
+				return
+			}
+			p.link.Activity, p.editing = &a, false
+			p.notice = fmt.Sprintf("Saved %q.", a.Title)
+		})
+	})
+}
+
+func (p *activityPage) renderChooser(legend string) app.UI {
+	if len(p.choices) == 0 {
+		return app.P().Class("muted").Text("There are no activities yet. Create one from your LMS's \"Add an activity\" (deep linking) page.")
+	}
+	save := app.Button().Type("submit").ID("assign").Text("Save")
+	if p.saving {
+		save = save.Disabled(true)
+	}
+	return app.Form().ID("chooser").OnSubmit(p.assign).Body(
+		app.FieldSet().Body(
+			app.Legend().Text(legend),
+			app.Label().For("choose-activity").Text("Activity"),
+			app.Select().ID("choose-activity").OnChange(func(ctx app.Context, e app.Event) {
+				if v, err := strconv.ParseInt(ctx.JSSrc().Get("value").String(), 10, 64); err == nil {
+					p.chosen = v
+				}
+			}).Body(
+				app.Range(p.choices).Slice(func(i int) app.UI {
+					c := p.choices[i]
+					o := app.Option().Value(strconv.FormatInt(c.ID, 10)).Text(activityLabel(c))
+					if c.ID == p.chosen {
+						o = o.Selected(true)
+					}
+					return o
+				}),
+			),
+			save,
+		),
+	)
+}
+
+// linkStatus is the home page's note about the launched link: what it opens,
+// or that it is not set up yet (with the way to set it up for instructors).
+type linkStatus struct {
+	app.Compo
+
+	Role   model.Role
+	status loadStatus
+	link   model.LinkActivity
+	err    string
+}
+
+func newLinkStatus(role model.Role) *linkStatus {
+	return &linkStatus{Role: role, status: statusLoading}
+}
+
+func (l *linkStatus) OnMount(ctx app.Context) {
+	tok := sessionToken(ctx)
+	if tok == "" {
+		return
+	}
+	ctx.Async(func() {
+		link, err := newClient(tok).LinkActivity(ctx)
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				l.status, l.err = statusFailed, model.ErrorMessage(err)
+				return
+			}
+			l.status, l.link = statusLoaded, link
+		})
+	})
+}
+
+func (l *linkStatus) Render() app.UI {
+	var body app.UI
+	switch {
+	case l.status == statusLoading:
+		body = app.P().Class("muted").Text("Checking which activity this link opens…")
+	case l.status == statusFailed:
+		body = app.P().Class("alert alert-error").Text(l.err)
+	case l.link.Activity != nil:
+		body = app.P().Body(app.Text("This link opens "), app.A().ID("open-activity").Href(PathActivity).Text(l.link.Activity.Title), app.Text("."))
+	case l.Role == model.RoleInstructor:
+		body = app.P().Body(app.Text("No activity is set up for this link yet. "), app.A().ID("set-up-link").Href(PathActivity).Text("Choose the activity it opens"), app.Text("."))
+	default:
+		body = app.P().ID("not-set-up").Class("alert").Text(model.MsgActivityNotSetUp)
+	}
+	return app.Section().ID("link-status").Aria("labelledby", "link-heading").Body(
+		app.H2().ID("link-heading").Text("This link"),
+		body,
+	)
+}

@@ -1,0 +1,90 @@
+package ui
+
+import (
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/ltibox/ltibox/server/model"
+)
+
+func TestActivityPage(t *testing.T) {
+	student := model.Session{User: model.User{Name: "Ada"}, Role: model.RoleLearner, Context: model.Context{Title: "Course"}}
+	teacher := model.Session{User: model.User{Name: "Grace"}, Role: model.RoleInstructor, Context: model.Context{Title: "Course"}}
+	page := func(s model.Session, link model.LinkActivity, choices ...model.Activity) *activityPage {
+		p := newActivityPage()
+		p.status, p.session, p.link, p.choices = statusLoaded, s, link, choices
+		if len(choices) > 0 {
+			p.chosen = choices[0].ID
+		}
+		return p
+	}
+	q := quiz
+
+	t.Run("student sees title and instructions; graded slot for graded", func(t *testing.T) {
+		got := render(t, page(student, model.LinkActivity{SetUp: true, Activity: &q}))
+		mustContain(t, got, `<h1 id="activity-title">Self-assessment</h1>`, "<p>Move the slider.</p>", `id="graded-slot"`, `data-activity="2"`, ">Learner<")
+		mustNotContain(t, got, "Instructor view", `id="change-activity"`)
+		r := reading
+		got = render(t, page(student, model.LinkActivity{SetUp: true, Activity: &r}))
+		mustNotContain(t, got, `id="graded-slot"`)
+	})
+
+	t.Run("student on an unset link is told to ask", func(t *testing.T) {
+		got := render(t, page(student, model.LinkActivity{LinkTitle: "Week 3"}))
+		mustContain(t, got, "<h1 id=\"activity-title\">Week 3</h1>", model.MsgActivityNotSetUp)
+		mustNotContain(t, got, `id="chooser"`)
+	})
+
+	t.Run("instructor chooses for an unset link", func(t *testing.T) {
+		got := render(t, page(teacher, model.LinkActivity{}, reading, quiz))
+		mustContain(t, got, `<legend>Set up this link</legend>`, `<label for="choose-activity">Activity</label>`,
+			"Self-assessment (graded, out of 10)", `id="assign"`)
+		if !regexp.MustCompile(`<option (value="1" selected|selected value="1")>Welcome reading</option>`).MatchString(got) {
+			t.Errorf("the first activity is not preselected:\n%s", got)
+		}
+		mustNotContain(t, got, `checked="false"`, `disabled="false"`, `selected="false"`, `required="false"`)
+	})
+
+	t.Run("instructor preview of a set link", func(t *testing.T) {
+		got := render(t, page(teacher, model.LinkActivity{SetUp: true, Activity: &q}, reading, quiz))
+		mustContain(t, got, "Instructor view", `id="change-activity"`, `id="graded-slot"`)
+		p := page(teacher, model.LinkActivity{SetUp: true, Activity: &q}, reading, quiz)
+		p.changing = true
+		mustContain(t, render(t, p), "<legend>Change the activity of this link</legend>")
+	})
+
+	t.Run("instructor edits a course activity; library ones are duplicated instead", func(t *testing.T) {
+		got := render(t, page(teacher, model.LinkActivity{SetUp: true, Activity: &q}, reading, quiz))
+		mustContain(t, got, `id="edit-activity"`, "<h2 id=\"tools-heading\">Instructor tools</h2>")
+		r := reading
+		got = render(t, page(teacher, model.LinkActivity{SetUp: true, Activity: &r}, reading, quiz))
+		mustContain(t, got, "duplicate it in the content picker")
+		mustNotContain(t, got, `id="edit-activity"`)
+		p := page(teacher, model.LinkActivity{SetUp: true, Activity: &q}, reading, quiz)
+		p.editing, p.draft, p.maxText = true, q, "10"
+		got = render(t, p)
+		mustContain(t, got, "<legend>Edit this activity</legend>", `<label for="edit-title">Title</label>`, `<label for="edit-max">Maximum score</label>`, `id="edit-save"`)
+		mustTag(t, got, "edit-graded", "checked")
+		mustTag(t, got, "edit-title", `value="Self-assessment"`)
+	})
+
+	t.Run("dates are shown", func(t *testing.T) {
+		d := quiz
+		start := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+		d.StartAt = &start
+		mustContain(t, render(t, page(student, model.LinkActivity{SetUp: true, Activity: &d})), "Opens 1 March 2026 09:00 UTC.")
+	})
+
+	t.Run("home page link status", func(t *testing.T) {
+		l := newLinkStatus(model.RoleLearner)
+		l.status = statusLoaded
+		mustContain(t, render(t, l), model.MsgActivityNotSetUp)
+		l = newLinkStatus(model.RoleInstructor)
+		l.status = statusLoaded
+		mustContain(t, render(t, l), `id="set-up-link"`, "Choose the activity it opens")
+		l = newLinkStatus(model.RoleLearner)
+		l.status, l.link = statusLoaded, model.LinkActivity{SetUp: true, Activity: &q}
+		mustContain(t, render(t, l), `id="open-activity"`, "Self-assessment")
+	})
+}

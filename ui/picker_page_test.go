@@ -1,0 +1,122 @@
+package ui
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/ltibox/ltibox/server/model"
+)
+
+var (
+	reading = model.Activity{ID: 1, Title: "Welcome reading", InstructionsHTML: "<h1>Welcome</h1><p>Read <strong>this</strong>.</p>"}
+	quiz    = model.Activity{ID: 2, Title: "Self-assessment", Graded: true, ScoreMaximum: 10, ContextID: 3, Tag: "quiz", InstructionsHTML: "<p>Move the slider.</p>"}
+)
+
+func loadedPicker(opts model.DeepLinkOptions) *pickerPage {
+	p := newPickerPage()
+	p.status, p.opts, p.list, p.preview = statusLoaded, opts, []model.Activity{reading, quiz}, quiz.ID
+	return p
+}
+
+func TestPickerPage(t *testing.T) {
+	moodle := model.DeepLinkOptions{AcceptTypes: []string{"ltiResourceLink"}, Targets: []string{"frame", "iframe", "window"}, AcceptMultiple: true, CanLink: true}
+	withLineItem := moodle
+	withLineItem.AcceptLineItem = true
+	single := withLineItem
+	single.AcceptMultiple, single.Targets = false, []string{"iframe"}
+
+	t.Run("prerender shows loading and no controls", func(t *testing.T) {
+		got := render(t, newPickerPage())
+		mustContain(t, got, `data-status="loading"`, "Loading the activity catalog…", `role="status"`)
+		mustNotContain(t, got, "wasm-ready", `id="add"`)
+	})
+
+	t.Run("multiple: checkboxes in a fieldset with a legend, labelled", func(t *testing.T) {
+		got := render(t, loadedPicker(moodle))
+		mustContain(t, got, "<h1>Add activities to your course</h1>", "<legend>Choose one or more activities</legend>",
+			`<label for="pick-1">Welcome reading</label>`, `<label for="picker-search">Search activities</label>`,
+			`<legend>Show</legend>`, `<label for="filter-graded">Graded</label>`, "Graded, out of 10 · this course · quiz", "Not graded · ltibox library",
+			"Preview: Self-assessment", "<p>Move the slider.</p>", "Create a new activity", `<label for="new-title">Title</label>`,
+			`id="add"`, `id="cancel"`, "Nothing selected yet.")
+		mustTag(t, got, "pick-1", `type="checkbox"`)
+		mustContain(t, got, `id="duplicate-1"`, `id="duplicate-2"`, `id="archive-2"`)
+		mustNotContain(t, got, `id="archive-1"`) // library activities are the administrator's
+		mustTag(t, got, "filter-all", "checked")
+		mustNotContain(t, got, `checked="false"`, `disabled="false"`, `selected="false"`, `required="false"`)
+	})
+
+	t.Run("single: radio buttons", func(t *testing.T) {
+		got := render(t, loadedPicker(single))
+		mustContain(t, got, "<h1>Add an activity to your course</h1>", "<legend>Choose one activity</legend>")
+		mustTag(t, got, "pick-2", `type="radio"`)
+	})
+
+	t.Run("gradebook offered only with accept_lineitem and only for graded", func(t *testing.T) {
+		p := loadedPicker(withLineItem)
+		p.toggle(reading.ID, true)
+		p.toggle(quiz.ID, true)
+		got := render(t, p)
+		mustContain(t, got, `<label for="grade-2">Add a gradebook column (out of 10)</label>`, `<label for="target-2">Open in </label>`,
+			"2 activities selected.", "Add 2 to course")
+		mustTag(t, got, "grade-2", "checked")
+		mustTag(t, got, "pick-1", "checked")
+		mustNotContain(t, got, `id="grade-1"`, `checked="false"`, `disabled="false"`, `selected="false"`, `required="false"`)
+		if !p.choices[quiz.ID].gradebook || p.choices[reading.ID].gradebook {
+			t.Errorf("default gradebook choices = %+v %+v", p.choices[quiz.ID], p.choices[reading.ID])
+		}
+
+		p = loadedPicker(moodle)
+		p.toggle(quiz.ID, true)
+		got = render(t, p)
+		mustNotContain(t, got, `id="grade-2"`)
+		if p.choices[quiz.ID].gradebook {
+			t.Error("gradebook on although the LMS does not accept line items")
+		}
+	})
+
+	t.Run("single select replaces; one target needs no select", func(t *testing.T) {
+		p := loadedPicker(single)
+		p.toggle(reading.ID, true)
+		p.toggle(quiz.ID, true)
+		if len(p.selected) != 1 || p.selected[0] != quiz.ID {
+			t.Errorf("selected = %v, want only the last pick", p.selected)
+		}
+		got := render(t, p)
+		mustNotContain(t, got, `id="target-2"`)
+		p = loadedPicker(single)
+		p.toggle(quiz.ID, true)
+		p.toggle(quiz.ID, false)
+		if len(p.selected) != 0 || len(p.choices) != 0 {
+			t.Errorf("unpick left %v %v", p.selected, p.choices)
+		}
+		mustTag(t, render(t, p), "add", "disabled")
+	})
+
+	t.Run("LMS that takes no LTI links", func(t *testing.T) {
+		got := render(t, loadedPicker(model.DeepLinkOptions{AcceptTypes: []string{"html"}}))
+		mustContain(t, got, "does not accept LTI links", `id="cancel"`)
+		mustNotContain(t, got, `id="picker-list"`)
+	})
+
+	t.Run("failure is readable", func(t *testing.T) {
+		p := newPickerPage()
+		p.fail(model.Errorf(model.EUNAUTHORIZED, "x"))
+		mustContain(t, render(t, p), msgExpired, "alert-error")
+	})
+}
+
+// mustTag asserts that the start tag of the element with id has all attrs
+// (attribute order in go-app's output is not fixed).
+func mustTag(tb testing.TB, html, id string, attrs ...string) {
+	tb.Helper()
+	tag := regexp.MustCompile(`<[a-z]+ [^>]*\bid="` + regexp.QuoteMeta(id) + `"[^>]*>`).FindString(html)
+	if tag == "" {
+		tb.Errorf("no element with id %q in:\n%s", id, html)
+		return
+	}
+	for _, a := range attrs {
+		if !regexp.MustCompile(`\s` + regexp.QuoteMeta(a) + `(\s|>|$)`).MatchString(tag) {
+			tb.Errorf("element %s lacks %s", tag, a)
+		}
+	}
+}
