@@ -171,7 +171,7 @@ func (db *DB) CountRosterMembers(ctx context.Context, contextID int64) (int, err
 // RosterScoreTable is the score summary of every member of a course, by LTI
 // subject, over the course's graded activities.
 type RosterScoreTable struct {
-	Activities int
+	Activities int // graded activities placed in the course (resource links)
 	BySubject  map[string]model.ScoreSummary
 }
 
@@ -183,14 +183,28 @@ func (t RosterScoreTable) For(subject string) model.ScoreSummary {
 	return s
 }
 
-// RosterScores is the hook the roster uses for its score column: the course's
-// graded activities and each member's scores on them. The scores themselves
-// are stored by the grades feature (issue 4), which is built in parallel;
-// until it is merged this returns the graded-activity count and no scores.
+// RosterScores is the hook behind the roster's score column. A course's
+// graded activities are its resource links whose activity is graded (each
+// link is one gradebook column). Scores are stored by the grades feature
+// (issue 4), built in parallel: until it is merged this reports the graded
+// activities and no scores, and rosterScoresBySubject is where the join on
+// its scores table goes.
 func (db *DB) RosterScores(ctx context.Context, contextID int64) (RosterScoreTable, error) {
 	t := RosterScoreTable{BySubject: map[string]model.ScoreSummary{}}
-	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM activities WHERE context_id = ? AND graded = 1 AND archived = 0`, contextID).Scan(&t.Activities); err != nil {
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM resource_links rl JOIN activities a ON a.id = rl.activity_id
+		WHERE rl.context_id = ? AND a.graded = 1`, contextID).Scan(&t.Activities); err != nil {
 		return t, fmt.Errorf("roster scores: %w", err)
 	}
+	by, err := db.rosterScoresBySubject(ctx, contextID)
+	if err != nil {
+		return t, fmt.Errorf("roster scores: %w", err)
+	}
+	t.BySubject = by
 	return t, nil
+}
+
+// rosterScoresBySubject sums each member's latest score per graded link of
+// the course. Empty until the scores of issue 4 exist in this branch.
+func (db *DB) rosterScoresBySubject(ctx context.Context, contextID int64) (map[string]model.ScoreSummary, error) {
+	return map[string]model.ScoreSummary{}, nil
 }

@@ -132,18 +132,27 @@ func TestRoster_ScoreHook(t *testing.T) {
 	db := MustOpen(t)
 	ctx := context.Background()
 	cid := MustLaunch(t, db, "u1")
-	if err := db.CreateActivity(ctx, &model.Activity{Title: "Quiz", Graded: true, ScoreMaximum: 10, ContextID: cid}); err != nil {
-		t.Fatal(err)
+	regs, _ := db.RegistrationsByIssuer(ctx, "https://lms.example")
+	quiz := &model.Activity{Title: "Quiz", Graded: true, ScoreMaximum: 10} // library activity, placed in the course
+	reading := &model.Activity{Title: "Reading", ContextID: cid}
+	unplaced := &model.Activity{Title: "Draft quiz", Graded: true, ScoreMaximum: 5, ContextID: cid}
+	for _, a := range []*model.Activity{quiz, reading, unplaced} {
+		if err := db.CreateActivity(ctx, a); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := db.CreateActivity(ctx, &model.Activity{Title: "Reading", ContextID: cid}); err != nil {
-		t.Fatal(err)
+	for i, a := range []*model.Activity{quiz, reading} {
+		if err := db.UpsertResourceLink(ctx, &model.ResourceLink{RegistrationID: regs[0].ID, DeploymentID: "1", ContextID: cid,
+			ResourceLinkID: fmt.Sprintf("rl-%d", i), ActivityID: a.ID}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := db.StoreRoster(ctx, cid, sqlite.RosterUpdate{Members: learners(1, 1), Full: true}); err != nil {
 		t.Fatal(err)
 	}
 	ms, err := db.RosterMembers(ctx, cid)
 	if err != nil || len(ms) != 1 || ms[0].Scores.Activities != 1 {
-		t.Errorf("members = %+v, %v; want one graded activity in the summary", ms, err)
+		t.Errorf("members = %+v, %v; want one graded activity (the placed quiz) in the summary", ms, err)
 	}
 }
 
