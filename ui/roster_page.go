@@ -84,6 +84,17 @@ func (p *rosterPage) OnMount(ctx app.Context) {
 		return
 	}
 	p.load(ctx)
+	// Re-render every half minute so "synced 3 min ago" stays true.
+	ctx.Async(func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(30 * time.Second):
+				ctx.Dispatch(func(app.Context) {})
+			}
+		}
+	})
 }
 
 // load fetches the roster; the server starts a refresh itself when the roster
