@@ -50,6 +50,7 @@ type rosterPage struct {
 	// to the clicked element, and go-app drops dispatches for an element that
 	// a re-render replaced (the Refresh button is, while a refresh runs).
 	ui      app.Context
+	stop    chan struct{} // closed on dismount: go-app never cancels ctx
 	token   string
 	status  loadStatus
 	err     *model.Error
@@ -77,7 +78,7 @@ func newRosterPage() *rosterPage {
 }
 
 func (p *rosterPage) OnMount(ctx app.Context) {
-	p.mounted, p.ui = true, ctx
+	p.mounted, p.ui, p.stop = true, ctx, make(chan struct{})
 	p.token = useSessionToken(ctx)
 	if p.token == "" {
 		p.status, p.err = statusFailed, model.Errorf(model.EUNAUTHORIZED, "%s", msgNoSession)
@@ -85,16 +86,25 @@ func (p *rosterPage) OnMount(ctx app.Context) {
 	}
 	p.load(ctx)
 	// Re-render every half minute so "synced 3 min ago" stays true.
+	stop := p.stop
 	ctx.Async(func() {
 		for {
 			select {
-			case <-ctx.Done():
+			case <-stop:
 				return
 			case <-time.After(30 * time.Second):
 				ctx.Dispatch(func(app.Context) {})
 			}
 		}
 	})
+}
+
+// OnDismount ends the page's background loops.
+func (p *rosterPage) OnDismount() {
+	if p.stop != nil {
+		close(p.stop)
+		p.stop = nil
+	}
 }
 
 // load fetches the roster; the server starts a refresh itself when the roster
@@ -144,10 +154,11 @@ func (p *rosterPage) poll(ctx app.Context) {
 	}
 	p.polling = true
 	c := newClient(p.token)
+	stop := p.stop
 	ctx.Async(func() {
 		for {
 			select {
-			case <-ctx.Done():
+			case <-stop:
 				return
 			case <-time.After(rosterPollEvery):
 			}
