@@ -17,6 +17,8 @@ wasm:
 	gzip -9 -c $(WASM_RAW) > $(WEB)/app.wasm.gz
 	@if command -v brotli >/dev/null; then brotli -q $(BROTLI_Q) -f -o $(WEB)/app.wasm.br $(WASM_RAW); else echo "brotli not installed: shipping gzip only"; rm -f $(WEB)/app.wasm.br; fi
 
+# Release builds compress the UI harder (brotli q11: ~12% smaller, ~1 min).
+build: BROTLI_Q = 11
 build: wasm
 	$(GO) build -trimpath -o bin/ltibox ./server
 

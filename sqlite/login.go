@@ -13,13 +13,13 @@ import (
 // SaveLogin implements lti.LoginStore. One INSERT is atomic on its own, so it
 // runs as a single autocommit statement (the launch path is measured).
 func (db *DB) SaveLogin(ctx context.Context, s *lti.LoginState) error {
-	st, err := db.stmt(ctx, `INSERT INTO login_states (state_hash, nonce, registration_id, target_link_uri, login_hint, deployment_hint, binding, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	st, err := db.stmt(ctx, `INSERT INTO login_states (state_hash, nonce, registration_id, target_link_uri, login_hint, deployment_hint, binding, message_hint, storage_target, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("save login: %w", err)
 	}
 	if _, err := st.ExecContext(ctx, s.StateHash, s.Nonce, s.RegistrationID, s.TargetLinkURI, s.LoginHint, s.DeploymentHint, s.Binding,
-		s.CreatedAt.Unix(), s.ExpiresAt.Unix()); err != nil {
+		s.MessageHint, s.StorageTarget, s.CreatedAt.Unix(), s.ExpiresAt.Unix()); err != nil {
 		return fmt.Errorf("save login: %w", err)
 	}
 	return nil
@@ -35,12 +35,12 @@ func (db *DB) ConsumeLogin(ctx context.Context, stateHash string) (*lti.LoginSta
 		created, expires int64
 	)
 	st, err := db.stmt(ctx, `UPDATE login_states SET consumed_at = ? WHERE state_hash = ? AND consumed_at IS NULL AND expires_at > ?
-		RETURNING state_hash, nonce, registration_id, target_link_uri, login_hint, deployment_hint, binding, created_at, expires_at`)
+		RETURNING state_hash, nonce, registration_id, target_link_uri, login_hint, deployment_hint, binding, message_hint, storage_target, created_at, expires_at`)
 	if err != nil {
 		return nil, fmt.Errorf("consume login: %w", err)
 	}
 	err = st.QueryRowContext(ctx, now, stateHash, now).
-		Scan(&s.StateHash, &s.Nonce, &s.RegistrationID, &s.TargetLinkURI, &s.LoginHint, &s.DeploymentHint, &s.Binding, &created, &expires)
+		Scan(&s.StateHash, &s.Nonce, &s.RegistrationID, &s.TargetLinkURI, &s.LoginHint, &s.DeploymentHint, &s.Binding, &s.MessageHint, &s.StorageTarget, &created, &expires)
 	if err == nil {
 		s.CreatedAt, s.ExpiresAt = time.Unix(created, 0).UTC(), time.Unix(expires, 0).UTC()
 		return &s, nil

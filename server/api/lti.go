@@ -51,6 +51,7 @@ func param(c *fiber.Ctx, name string) string {
 
 // login handles the OIDC third-party login initiation.
 func (s *Server) login(c *fiber.Ctx) error {
+	storageTarget := param(c, "lti_storage_target")
 	res, err := s.tool.Login(c.UserContext(), lti.LoginRequest{
 		Issuer:        param(c, "iss"),
 		LoginHint:     param(c, "login_hint"),
@@ -58,13 +59,16 @@ func (s *Server) login(c *fiber.Ctx) error {
 		MessageHint:   param(c, "lti_message_hint"),
 		ClientID:      param(c, "client_id"),
 		DeploymentID:  param(c, "lti_deployment_id"),
-		StorageTarget: param(c, "lti_storage_target"),
+		StorageTarget: storageTarget,
 	})
 	if err != nil {
 		return err
 	}
 	c.Response().Header.Add(fiber.HeaderSetCookie, stateCookie(res.State, int(s.tool.Config().LoginTTL.Seconds())))
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	if needsLoginBridge(c, storageTarget) { // issue 7: the cookie may not stick (bridge.go)
+		return s.loginBridge(c, res, storageTarget)
+	}
 	return c.Redirect(res.RedirectURL, fiber.StatusFound)
 }
 
@@ -77,6 +81,11 @@ func (s *Server) launch(c *fiber.Ctx) error {
 	var bound string
 	if state != "" {
 		bound = c.Cookies(stateCookieName(state))
+	}
+	if state != "" && bound == "" { // issue 7: no cookie; platform storage may hold the state
+		if handled, err := s.launchBridge(c, state); handled {
+			return err
+		}
 	}
 	l, err := s.tool.VerifyLaunch(c.UserContext(), lti.LaunchRequest{
 		IDToken:          c.FormValue("id_token"),
@@ -91,13 +100,21 @@ func (s *Server) launch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l.Login.Binding = "cookie"
+	return s.finishLaunch(c, l, cookieBinding(l.Login))
+}
+
+// finishLaunch is the one ending of every verified launch, whatever bound the
+// state (cookie, platform storage, new window): store the session, log the
+// binding, learn the LMS origin for the CSP, record the link, open the app.
+func (s *Server) finishLaunch(c *fiber.Ctx, l *lti.Launch, binding string) error {
+	l.Login.Binding = binding
 	token, sess, err := s.startSession(c, l)
 	if err != nil {
 		return err
 	}
+	s.logLaunch(sess)
 	s.learnFrameOrigins(c, sess)
-	landing := s.landingFor(c, sess) // issue 3: records the link; a link with an activity opens it
+	landing := s.landingFor(c, sess) // records the link; a link with an activity opens it
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Redirect(landing+"#session="+token, fiber.StatusSeeOther)
 }

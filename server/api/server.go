@@ -107,6 +107,14 @@ func (s *Server) routes() {
 	app.Post("/lti/login", s.login)
 	app.Post("/lti/launch", s.launch)
 
+	// Issue 7: browser binding without cookies (platform storage, new window).
+	app.Get("/lti/bridge.js", bridgeScript)
+	app.Post("/lti/bind/cookie", s.stateCookieCheck)
+	app.Post("/lti/launch/storage", s.completeStorageLaunch)
+	app.Post("/lti/handoff", s.createHandoff)
+	app.Get("/lti/handoff/:id", s.handoffPage)
+	app.Post("/lti/handoff/:id", s.useHandoff)
+
 	// The SPA's session-scoped API (bearer token from the launch).
 	v1 := app.Group("/api/v1", s.requireSession)
 	v1.Get("/session", s.getSession)
@@ -141,6 +149,7 @@ func (s *Server) routes() {
 	admin.Delete("/platforms/:id/deployments/:deployment", s.removeDeployment)
 	admin.Get("/keys", s.listKeys)
 	admin.Post("/keys/rotate", s.rotateKey)
+	admin.Get("/platforms/:id/bindings", s.launchBindingCounts) // issue 7
 
 	if s.cfg.Demo != nil {
 		demo := adaptor.HTTPHandler(http.StripPrefix("/demo-lms", s.cfg.Demo))

@@ -136,6 +136,7 @@ func NewWeb(opts WebOptions) (*Web, error) {
 			SVG:     "/web/icon.svg",
 		},
 		Styles:                []string{"/web/app.css"},
+		Scripts:               []string{"/web/storage-fallback.js"}, // issue 7: runs before go-app (not deferred)
 		Resources:             webResolver{prefix: "/web/" + w.version},
 		ServiceWorkerTemplate: webServiceWorker,
 	}

@@ -26,13 +26,18 @@ import (
 // DefaultPath is where Debian's chromium package installs the browser.
 const DefaultPath = "/usr/bin/chromium"
 
-// New starts headless Chromium and returns a context for chromedp.Run. The
+// New starts headless Chromium and returns a context for chromedp.Run. Options
+// set up the profile before the browser starts (e.g. BlockCookies). The
 // browser is closed (and its profile directory removed) when tb ends. If tb
 // has a deadline (go test -timeout), the context ends a little before it, so
 // a stuck browser fails the test instead of killing the whole run.
-func New(tb testing.TB) context.Context {
+func New(tb testing.TB, opts ...Option) context.Context {
 	tb.Helper()
 	path := execPath(tb)
+	profile := tb.TempDir()
+	if err := writeProfile(profile, opts); err != nil {
+		tb.Fatalf("browsertest: %v", err)
+	}
 
 	parent := context.Background()
 	cancelParent := context.CancelFunc(func() {})
@@ -52,7 +57,7 @@ func New(tb testing.TB) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(tb.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 	)
 

@@ -18,9 +18,14 @@ import (
 // value the browser proved it holds (from the state cookie, platform storage or
 // a new-window handoff).
 type LaunchRequest struct {
-	IDToken          string
-	State            string
-	BoundState       string
+	IDToken    string
+	State      string
+	BoundState string
+	// Binding says where BoundState came from: BindingCookie (default) or
+	// BindingStorage, in which case BoundNonce must be the nonce read back
+	// from platform storage too, and the login must have offered storage.
+	Binding          string
+	BoundNonce       string
 	Error            string // error=login_required etc., from the platform
 	ErrorDescription string
 }
@@ -59,6 +64,9 @@ func (t *Tool) VerifyLaunch(ctx context.Context, req LaunchRequest) (*Launch, er
 		return nil, unauthorized("launch.state_expired", "This launch took too long to complete and has expired.")
 	case err != nil:
 		return nil, fmt.Errorf("verify launch: %w", err)
+	}
+	if err := checkStorageBinding(req, login); err != nil {
+		return nil, err
 	}
 	reg, err := t.platforms.Registration(ctx, login.RegistrationID)
 	if err != nil {

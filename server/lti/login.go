@@ -73,8 +73,12 @@ func (t *Tool) Login(ctx context.Context, req LoginRequest) (*LoginResult, error
 		return nil, err
 	}
 	binding := req.Binding
-	if binding == "" {
-		binding = "cookie"
+	switch {
+	case binding != "":
+	case req.StorageTarget != "":
+		binding = BindingStorage
+	default:
+		binding = BindingCookie
 	}
 	now := t.cfg.Now().UTC()
 	if err := t.logins.SaveLogin(ctx, &LoginState{
@@ -85,6 +89,8 @@ func (t *Tool) Login(ctx context.Context, req LoginRequest) (*LoginResult, error
 		LoginHint:      req.LoginHint,
 		DeploymentHint: req.DeploymentID,
 		Binding:        binding,
+		MessageHint:    req.MessageHint,
+		StorageTarget:  req.StorageTarget,
 		CreatedAt:      now,
 		ExpiresAt:      now.Add(t.cfg.LoginTTL),
 	}); err != nil {

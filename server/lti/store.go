@@ -67,6 +67,8 @@ type LoginState struct {
 	LoginHint      string
 	DeploymentHint string
 	Binding        string // how the state is bound to the browser: cookie, storage, window
+	MessageHint    string // lti_message_hint, kept so a new-window handoff can restart this login
+	StorageTarget  string // lti_storage_target (platform storage frame), "" if the platform offers none
 	CreatedAt      time.Time
 	ExpiresAt      time.Time
 }

@@ -31,6 +31,8 @@ var demoPage = template.Must(template.New("demo").Parse(`<!doctype html>
 <button type="submit">Open "{{.Title}}" as student{{if .Graded}} (graded){{end}}</button>
 </form>
 {{end}}<iframe name="tool" title="ltibox" src="about:blank" width="100%" height="600"></iframe>
+{{with .Storage}}{{if .FrameURL}}<iframe name="{{.Script.Frame}}" title="LMS storage" src="{{.FrameURL}}" hidden></iframe>{{end}}
+<script src="{{.Script.Src}}" data-role="page" data-frame="{{.Script.Frame}}" data-prefix="{{.Script.Prefix}}" data-fault="{{.Script.Fault}}"></script>{{end}}
 </main>
 </body>
 </html>
@@ -58,7 +60,18 @@ func (p *Platform) handleDemo(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	demoPage.Execute(w, map[string]any{"Title": title, "Users": users, "Start": p.base.Path + "/start", "Links": p.demoLinks()})
+	var storage any
+	if t := p.storageTarget(); t != "" {
+		st := struct {
+			Script   storageScript
+			FrameURL string
+		}{Script: p.storageScriptFor("page")}
+		if t != "_parent" {
+			st.FrameURL = p.storageFrameURL("frame")
+		}
+		storage = st
+	}
+	demoPage.Execute(w, map[string]any{"Title": title, "Users": users, "Start": p.base.Path + "/start", "Storage": storage, "Links": p.demoLinks()})
 }
 
 // handleStart begins a demo launch inside the iframe: it renders a page that
@@ -98,8 +111,10 @@ func (p *Platform) handleStart(w http.ResponseWriter, r *http.Request) {
 	}
 	form := p.LoginForm(LaunchSpec{UserID: userID, CourseID: demoCourse, WithAGS: true, WithNRPS: true, LineItemID: lineItemID})
 	var fields [][2]string
-	for _, k := range []string{"iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id"} {
-		fields = append(fields, [2]string{k, form.Get(k)})
+	for _, k := range []string{"iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id", "lti_storage_target"} {
+		if form.Has(k) {
+			fields = append(fields, [2]string{k, form.Get(k)})
+		}
 	}
 	p.writeAutoPost(w, "Launching", "Starting the tool…", loginURL, fields)
 }

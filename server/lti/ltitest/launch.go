@@ -91,6 +91,9 @@ func (p *Platform) LoginForm(spec LaunchSpec) url.Values {
 	v.Set("lti_message_hint", string(hint))
 	v.Set("client_id", l.tool.ClientID)
 	v.Set("lti_deployment_id", l.deploymentID)
+	if t := p.storageTarget(); t != "" {
+		v.Set("lti_storage_target", t)
+	}
 	return v
 }
 

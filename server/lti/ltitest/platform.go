@@ -44,6 +44,20 @@ type Options struct {
 	LowercaseLinkHeader bool
 	// HTTPClient fetches the tool JWKS; default a client with a 10 s timeout.
 	HTTPClient *http.Client
+	// Hostname is the host NewServer puts in BaseURL (default 127.0.0.1; use
+	// "localhost" to put the LMS on another site than a tool on 127.0.0.1).
+	Hostname string
+	// StorageTarget turns platform storage on: the login initiation carries
+	// lti_storage_target with this frame name ("_parent", or a named frame such
+	// as Canvas's "post_message_forwarding"); "" means no platform storage (Moodle).
+	StorageTarget string
+	// StorageFrameHost serves the named storage frame from another host name
+	// (same scheme and port), i.e. another origin than the platform's OIDC auth
+	// origin, e.g. "127.0.0.1" for a platform on localhost. Default: the platform's own.
+	StorageFrameHost string
+	// StorageSubjectPrefix is "org.imsglobal." for platforms that speak the
+	// older prefixed subjects (org.imsglobal.lti.put_data), as older Brightspace does.
+	StorageSubjectPrefix string
 }
 
 // Platform is one emulated LMS. All methods are safe for concurrent use.
@@ -93,6 +107,8 @@ type Platform struct {
 	failures []failure
 	delay    time.Duration
 	requests []Request
+
+	storageFault string
 
 	kfMu     sync.Mutex
 	keyfuncs map[string]keyfunc.Keyfunc // tool JWKS URL -> cached key set
@@ -156,6 +172,9 @@ func NewServer(tb testing.TB, opts Options) *Platform {
 		tb.Fatalf("ltitest: listen: %v", err)
 	}
 	opts.BaseURL = "http://" + ln.Addr().String()
+	if opts.Hostname != "" {
+		opts.BaseURL = "http://" + net.JoinHostPort(opts.Hostname, fmt.Sprint(ln.Addr().(*net.TCPAddr).Port))
+	}
 	p, err := New(opts)
 	if err != nil {
 		ln.Close()
@@ -191,6 +210,9 @@ func (p *Platform) routes() http.Handler {
 	mux.HandleFunc("GET /ags/{context}/lineitems/{id}/results", p.handleResults)
 	mux.HandleFunc("GET /nrps/{context}/memberships", p.handleMemberships)
 	mux.HandleFunc("POST /deeplink/return", p.handleDeepLinkReturn)
+	// Issue 7: platform storage.
+	mux.HandleFunc("GET /storage-frame", p.handleStorageFrame)
+	mux.HandleFunc("GET /platform-storage.js", handlePlatformStorageJS)
 	return p.record(mux)
 }
 
