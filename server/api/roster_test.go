@@ -14,10 +14,6 @@ import (
 	"github.com/ltibox/ltibox/server/model"
 )
 
-func withLMSOptions(o ltitest.Options) harnessOption {
-	return func(c *harnessConfig) { c.lmsOpts = o }
-}
-
 // rosterLaunch launches userID into course-101 with the NRPS claim and
 // returns the session token.
 func (h *harness) rosterLaunch(userID string) string {
