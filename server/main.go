@@ -4,6 +4,7 @@
 //	ltibox platform add|list|show|remove
 //	ltibox deployment add|remove
 //	ltibox keys list|rotate
+//	ltibox outbox list|retry
 //	ltibox version
 package main
 
@@ -44,6 +45,8 @@ Usage:
   ltibox deployment remove ID DEPLOYMENT
   ltibox keys list                     list the tool's signing keys
   ltibox keys rotate                   make a new signing key (the old one stays published for 7 days)
+  ltibox outbox list [--all]           scores waiting for (or refused by) the LMS gradebook
+  ltibox outbox retry ID...|--failed   send refused scores again after fixing the cause
   ltibox version
 
 Every command takes --data DIR (env LTIBOX_DATA, default ./data) and
@@ -65,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdDeployment(ctx, args[1:], stdout, stderr)
 	case "keys":
 		return cmdKeys(ctx, args[1:], stdout, stderr)
+	case "outbox":
+		return cmdOutbox(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "ltibox", version)
 		return nil

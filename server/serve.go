@@ -19,6 +19,7 @@ import (
 	"github.com/ltibox/ltibox/server/api"
 	"github.com/ltibox/ltibox/server/lti"
 	"github.com/ltibox/ltibox/server/lti/ltitest"
+	"github.com/ltibox/ltibox/server/outbox"
 	"github.com/ltibox/ltibox/sqlite"
 )
 
@@ -33,6 +34,7 @@ type app struct {
 	tool   *lti.Tool
 	server *api.Server
 	demo   *ltitest.Platform
+	outbox *outbox.Worker
 	log    *slog.Logger
 }
 
@@ -85,6 +87,8 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		a.close()
 		return nil, err
 	}
+	a.outbox = outbox.New(db, a.tool, outbox.Config{Logger: log})
+	a.server.SetOutbox(a.outbox)
 	return a, nil
 }
 
@@ -153,6 +157,8 @@ func (a *app) sweep(ctx context.Context) {
 // serve runs the HTTP server on ln until ctx ends, then shuts down gracefully.
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	go a.sweep(ctx)
+	a.outbox.Start(ctx)
+	defer a.outbox.Stop()
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.App().Listener(ln) }()
 	select {
@@ -160,6 +166,9 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	// Stop score deliveries first: in-flight ones end, queued ones wait for the
+	// next start (with --demo they would call this very server while it stops).
+	a.outbox.Stop()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return a.server.Shutdown(sctx)

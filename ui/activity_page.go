@@ -171,13 +171,21 @@ func (p *activityPage) renderLoaded() app.UI {
 	)
 }
 
-// gradedSlot is the place for the score UI of a graded activity. The grades
-// feature replaces its content; until then it says how the activity is graded.
+// gradedSlot holds the score UI of a graded activity (issue 4): learners get
+// the score slider, which loads and submits their own score; instructors get
+// the way to the grading view.
 func gradedSlot(a model.Activity, role model.Role) app.UI {
+	var body app.UI
+	if role == model.RoleInstructor {
+		body = app.P().Body(
+			app.Text(fmt.Sprintf("Learners score this activity out of %g; their scores go to the course gradebook. ", a.ScoreMaximum)),
+			app.A().ID("grading-link").Href(PathGrading).Text("Open the grading view"),
+		)
+	} else {
+		body = newScoreSlider()
+	}
 	return app.Section().ID("graded-slot").DataSet("activity", strconv.FormatInt(a.ID, 10)).DataSet("role", string(role)).
-		Aria("label", "Score").Body(
-		app.P().Class("muted").Text(fmt.Sprintf("Your score for this activity goes to the course gradebook (out of %g).", a.ScoreMaximum)),
-	)
+		Aria("label", "Score").Body(body)
 }
 
 func (p *activityPage) renderInstructorTools() app.UI {

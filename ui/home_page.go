@@ -141,6 +141,7 @@ func (h *homePage) renderSession(s model.Session) app.UI {
 		),
 		// Issue 3: what the launched link opens (or that it needs setting up).
 		app.If(s.ResourceLink != "", func() app.UI { return newLinkStatus(s.Role) }),
+		gradesLink(s),
 		app.Section().Aria("labelledby", "services-heading").Body(
 			app.H2().ID("services-heading").Text("Services granted by your course"),
 			app.Ul().ID("services").Class("services").Body(
@@ -157,6 +158,18 @@ func (h *homePage) renderSession(s model.Session) app.UI {
 			)
 		}),
 	)
+}
+
+// gradesLink leads learners of a graded link to their score and instructors to
+// the grading view (issue 4).
+func gradesLink(s model.Session) app.UI {
+	switch {
+	case !s.Services.AGS || s.ResourceLink == "":
+		return nil
+	case s.Role == model.RoleInstructor:
+		return app.P().Body(app.A().ID("grading-link").Href(PathGrading).Text("Open the grading view"))
+	}
+	return app.P().Body(app.A().ID("score-link").Href(PathScore).Text("Open your score"))
 }
 
 func serviceItem(name string, granted bool) app.UI {

@@ -36,6 +36,9 @@ func Register() {
 		// Issue 3: deep-linking picker and the activity of a resource link.
 		app.Route(PathPicker, func() app.Composer { return newPickerPage() })
 		app.Route(PathActivity, func() app.Composer { return newActivityPage() })
+		// Issue 4: grades.
+		app.Route(PathScore, func() app.Composer { return newScorePage() })
+		app.Route(PathGrading, func() app.Composer { return newGradingPage() })
 		app.Route(PathRoster, func() app.Composer { return newRosterPage() }) // issue 5
 
 		app.Handle(actionLoadSession, handleLoadSession)

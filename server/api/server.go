@@ -44,6 +44,7 @@ type Server struct {
 	web  *Web
 	csp  *cspCache
 
+	grades  gradeState   // issue 4: grading
 	rosters *rosterSyncs // background NRPS refreshes (issue 5)
 }
 
@@ -131,6 +132,15 @@ func (s *Server) routes() {
 	v1.Post("/activities/:id/archive", s.requireInstructor, s.archiveActivity)
 	v1.Get("/deeplink", s.requireInstructor, s.deepLinkOptions)
 	v1.Post("/deeplink/response", s.requireInstructor, s.deepLinkResponse)
+	// Issue 4: grades. Learners score their own launch's activity; instructors
+	// see and correct everyone's, push pending scores and read the gradebook back.
+	v1.Get("/grade", s.getGrade)
+	v1.Post("/grade/score", s.postGrade)
+	v1.Get("/grading", s.getGrading)
+	v1.Post("/grading/scores", s.postGradingScore)
+	v1.Post("/grading/send", s.postGradingSend)
+	v1.Post("/grading/readback", s.postGradingReadBack)
+	v1.Get("/grading/export", s.getGradingExport)
 
 	// Issue 5: the course roster from NRPS (instructors only).
 	v1.Get("/roster", s.getRoster)

@@ -3,6 +3,7 @@ package lti
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -60,7 +61,15 @@ type tokenEntry struct {
 	mu      sync.Mutex // held while fetching
 	token   string
 	expires time.Time
+	// refused remembers a configuration error (400/401/403 from the token
+	// endpoint) until refusedUntil, so the callers queued behind the failed
+	// fetch get the same answer instead of each asking again: no retry storm.
+	refused      error
+	refusedUntil time.Time
 }
+
+// refusalMemory is how long a refused token request is answered from memory.
+const refusalMemory = 30 * time.Second
 
 // tokenMargin renews tokens this long before the platform says they expire.
 const tokenMargin = 60 * time.Second
@@ -92,10 +101,18 @@ func (t *Tool) AccessToken(ctx context.Context, reg *Registration, scopes []stri
 	if e.token != "" && t.cfg.Now().Before(e.expires) {
 		return e.token, nil
 	}
+	if e.refused != nil && t.cfg.Now().Before(e.refusedUntil) {
+		return "", e.refused
+	}
 	tok, ttl, err := t.fetchToken(ctx, reg, scopes)
 	if err != nil {
+		var se *ServiceError
+		if errors.As(err, &se) && !se.Retryable && se.Status != 0 {
+			e.refused, e.refusedUntil = err, t.cfg.Now().Add(refusalMemory)
+		}
 		return "", err
 	}
+	e.refused = nil
 	margin := tokenMargin
 	if ttl <= 2*margin {
 		margin = ttl / 2

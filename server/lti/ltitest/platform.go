@@ -105,6 +105,7 @@ type Platform struct {
 	linkSeq    int
 
 	failures []failure
+	outages  []outage // outage.go
 	delay    time.Duration
 	requests []Request
 

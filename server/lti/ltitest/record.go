@@ -138,6 +138,9 @@ func (p *Platform) record(next http.Handler) http.Handler {
 			}
 		}
 		p.failures = slices.DeleteFunc(p.failures, func(f failure) bool { return f.left <= 0 })
+		if failStatus == 0 {
+			failStatus = p.outageStatusLocked(r.URL.Path)
+		}
 		p.mu.Unlock()
 
 		if delay > 0 {

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/ltibox/ltibox/server/model"
+	"github.com/ltibox/ltibox/sqlite"
+)
+
+// cmdOutbox lists queued scores or asks for failed ones to be sent again:
+//
+//	ltibox outbox list [--all]       waiting and failed scores (--all: delivered too)
+//	ltibox outbox retry ID…|--failed queue scores again now, with a fresh backoff
+//
+// A running server picks retried scores up within its poll interval.
+func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "list" && args[0] != "retry") {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	var all, failed bool
+	_, db, tool, rest, err := openStore(args[1:], "outbox "+args[0], stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&all, "all", false, "list: include delivered scores")
+		fs.BoolVar(&failed, "failed", false, "retry: every failed score")
+	})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defer tool.Close()
+	if args[0] == "retry" {
+		f := sqlite.OutboxFilter{}
+		for _, a := range rest {
+			id, err := strconv.ParseInt(a, 10, 64)
+			if err != nil || id <= 0 {
+				return fmt.Errorf("outbox retry: %q is not an outbox item number (see ltibox outbox list)", a)
+			}
+			f.IDs = append(f.IDs, id)
+		}
+		if len(f.IDs) == 0 && !failed {
+			return fmt.Errorf("outbox retry: name the items to retry (ltibox outbox retry 3 4) or pass --failed")
+		}
+		n, err := db.RequeueOutbox(ctx, f)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Queued %d score(s) to be sent again.\n", n)
+		return nil
+	}
+	f := sqlite.OutboxFilter{States: []string{model.DeliveryPending, model.DeliveryRetrying, model.DeliveryFailed}}
+	if all {
+		f.States = nil
+	}
+	items, err := db.OutboxItems(ctx, f)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tUSER\tSCORE\tPROGRESS\tATTEMPTS\tNEXT/DELIVERED\tDETAIL")
+	for _, it := range items {
+		sc := it.Score
+		score := "-"
+		if sc.ScoreGiven != nil {
+			score = strconv.FormatFloat(*sc.ScoreGiven, 'f', -1, 64) + "/" + strconv.FormatFloat(sc.ScoreMaximum, 'f', -1, 64)
+		}
+		when := ""
+		if d := sc.Delivery; d.NextAttemptAt != nil {
+			when = d.NextAttemptAt.Format("2006-01-02 15:04:05")
+		} else if d.DeliveredAt != nil {
+			when = d.DeliveredAt.Format("2006-01-02 15:04:05")
+		}
+		user := it.Subject
+		if it.UserName != "" {
+			user = it.UserName + " (" + it.Subject + ")"
+		}
+		detail := strings.ReplaceAll(sc.Delivery.Error, "\n", " ")
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s/%s\t%d\t%s\t%s\n", it.ID, sc.Delivery.State, user, score,
+			sc.ActivityProgress, sc.GradingProgress, sc.Delivery.Attempts, when, detail)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,241 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/ltibox/ltibox/server/model"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// scoreSlider is the learner's score control for a graded activity: a
+// labelled, keyboard-operable range input from 0 to the activity maximum with
+// its value spoken (aria-valuetext) and shown (<output>), a Submit button, and
+// a status line (role=status) that follows the score to the gradebook: saved,
+// sent, retrying (with when) or failed (with why). It loads and submits by
+// itself with the launch token, so any page can host it.
+type scoreSlider struct {
+	app.Compo
+
+	status     loadStatus
+	loadErr    string
+	view       model.GradeView
+	value      float64
+	touched    bool // the learner moved the slider since the last load
+	submitting bool
+	submitErr  string
+	polling    bool
+	gen        int // bumped on submit: loads started before it are stale
+
+	showActivity bool        // also render the activity title and instructions (pages without their own)
+	mctx         app.Context // the component's own context, for background reloads
+}
+
+func newScoreSlider() *scoreSlider { return &scoreSlider{status: statusLoading} }
+
+// ShowActivity makes the slider render the activity's title (as the page
+// heading) and instructions above itself.
+func (s *scoreSlider) ShowActivity(v bool) *scoreSlider {
+	s.showActivity = v
+	return s
+}
+
+func (s *scoreSlider) OnMount(ctx app.Context) {
+	s.mctx = ctx
+	s.load(ctx, true)
+}
+
+// load fetches the grading state; on the first load of a graded activity it
+// reports InProgress (the server ignores it once the learner has a score).
+func (s *scoreSlider) load(_ app.Context, first bool) {
+	ctx := s.mctx
+	tok := sessionToken(ctx)
+	if tok == "" {
+		s.status, s.loadErr = statusFailed, msgNoSession
+		return
+	}
+	gen := s.gen
+	ctx.Async(func() {
+		c := newClient(tok)
+		v, err := c.Grade(ctx)
+		if err == nil && first && v.Enabled && v.Score == nil {
+			if _, perr := c.SubmitScore(ctx, model.ScoreSubmission{ActivityID: v.ActivityID, ActivityProgress: "InProgress"}); perr == nil {
+				v, err = c.Grade(ctx)
+			}
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			if gen != s.gen { // a submit happened meanwhile: this answer predates it
+				s.pollWhileInFlight(ctx)
+				return
+			}
+			if err != nil {
+				s.status, s.loadErr = statusFailed, model.ErrorMessage(err)
+				return
+			}
+			s.status, s.view = statusLoaded, v
+			if !s.touched {
+				s.value = 0
+				if v.Score != nil && v.Score.ScoreGiven != nil {
+					s.value = *v.Score.ScoreGiven
+				}
+			}
+			s.pollWhileInFlight(ctx)
+		})
+	})
+}
+
+// pollWhileInFlight refreshes the status while the latest score is on its way.
+func (s *scoreSlider) pollWhileInFlight(app.Context) {
+	ctx := s.mctx
+	sc := s.view.Score
+	if s.polling || sc == nil || (sc.Delivery.State != model.DeliveryPending && sc.Delivery.State != model.DeliveryRetrying) {
+		return
+	}
+	s.polling = true
+	ctx.Async(func() {
+		time.Sleep(time.Second)
+		ctx.Dispatch(func(ctx app.Context) {
+			s.polling = false
+			s.load(ctx, false)
+		})
+	})
+}
+
+func (s *scoreSlider) onInput(ctx app.Context, e app.Event) {
+	v, err := strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64)
+	if err != nil {
+		return
+	}
+	s.value, s.touched = v, true
+}
+
+func (s *scoreSlider) onSubmit(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	if s.submitting {
+		return
+	}
+	tok := sessionToken(ctx)
+	v := s.value
+	in := model.ScoreSubmission{ActivityID: s.view.ActivityID, ScoreGiven: &v, ActivityProgress: "Completed"}
+	s.submitting, s.submitErr = true, ""
+	s.gen++
+	ctx.Async(func() {
+		sc, err := newClient(tok).SubmitScore(ctx, in)
+		ctx.Dispatch(func(ctx app.Context) {
+			s.submitting = false
+			s.gen++ // answers to loads started during the submit are stale too
+			if err != nil {
+				s.submitErr = model.ErrorMessage(err)
+				return
+			}
+			s.touched = false
+			s.view.Score = &sc
+			s.pollWhileInFlight(ctx)
+		})
+	})
+}
+
+func (s *scoreSlider) Render() app.UI {
+	var body []app.UI
+	if s.showActivity {
+		title := "Your activity"
+		if s.status == statusLoaded && s.view.Title != "" {
+			title = s.view.Title
+		}
+		body = append(body, app.H1().ID("activity-title").Text(title))
+		if s.view.Instructions != "" {
+			body = append(body, app.Article().ID("activity-instructions").Body(instructionsUI(model.Activity{InstructionsHTML: s.view.Instructions})))
+		}
+	}
+	body = append(body, app.H2().ID("score-heading").Text("Your score"))
+	switch {
+	case s.status == statusLoading:
+		body = append(body, app.P().ID("score-status").Class("status").Role("status").Aria("live", "polite").Text("Loading your score…"))
+	case s.status == statusFailed:
+		body = append(body, app.P().ID("score-status").Class("status alert alert-error").Role("status").Aria("live", "polite").Text(s.loadErr))
+	case !s.view.Enabled:
+		body = append(body, app.P().ID("score-status").Class("status alert").Role("status").Aria("live", "polite").Text(s.view.Reason))
+	default:
+		body = append(body, s.renderForm(), app.P().ID("score-status").Class(s.statusClass()).Role("status").Aria("live", "polite").Text(s.statusText()))
+	}
+	return app.Section().Class("score-slider").Aria("labelledby", "score-heading").DataSet("status", s.status.String()).Body(body...)
+}
+
+func (s *scoreSlider) renderForm() app.UI {
+	maxScore := s.view.ScoreMaximum
+	step := sliderStep(maxScore)
+	input := app.Input().Type("range").ID("score-input").Name("score").
+		Min(0).Max(formatScore(maxScore)).Attr("step", formatScore(step)).Value(formatScore(s.value)).
+		Aria("valuetext", fmt.Sprintf("%s out of %s", formatScore(s.value), formatScore(maxScore))).
+		OnInput(s.onInput)
+	button := app.Button().Type("submit").ID("score-submit").Text("Submit score")
+	if s.submitting {
+		button = button.Disabled(true).Aria("busy", "true").Text("Submitting…")
+	}
+	return app.Form().ID("score-form").OnSubmit(s.onSubmit).Body(
+		app.Label().For("score-input").Text(fmt.Sprintf("Score, from 0 to %s", formatScore(maxScore))),
+		app.Div().Class("slider-row").Body(
+			input,
+			app.Output().ID("score-output").For("score-input").Name("score-output").Text(formatScore(s.value)),
+			app.Span().Aria("hidden", "true").Text(" / "+formatScore(maxScore)),
+		),
+		button,
+	)
+}
+
+func (s *scoreSlider) statusClass() string {
+	if s.submitErr != "" {
+		return "status alert alert-error"
+	}
+	if sc := s.view.Score; sc != nil && sc.Delivery.State == model.DeliveryFailed {
+		return "status alert alert-error"
+	}
+	return "status"
+}
+
+// statusText says where the latest score is, in words.
+func (s *scoreSlider) statusText() string {
+	if s.submitErr != "" {
+		return "Your score was not saved: " + s.submitErr
+	}
+	if s.submitting {
+		return "Saving your score…"
+	}
+	return deliveryText(s.view.Score, s.view.ScoreMaximum)
+}
+
+// deliveryText describes a score's way to the gradebook for people.
+func deliveryText(sc *model.Score, maxScore float64) string {
+	if sc == nil || sc.ScoreGiven == nil {
+		return "Not submitted yet. Move the slider, then press Submit score."
+	}
+	what := formatScore(*sc.ScoreGiven) + " out of " + formatScore(maxScore)
+	d := sc.Delivery
+	switch d.State {
+	case model.DeliveryPending:
+		return "Saved: " + what + ". Sending it to the gradebook…"
+	case model.DeliveryRetrying:
+		when := "shortly"
+		if d.NextAttemptAt != nil {
+			when = "at " + d.NextAttemptAt.UTC().Format("15:04:05") + " UTC"
+		}
+		return "Saved: " + what + ". The gradebook is not answering (" + d.Error + "); ltibox will try again " + when + ". Your score is safe."
+	case model.DeliveryFailed:
+		return "Saved in ltibox: " + what + ", but the gradebook refused it: " + d.Error + " Tell your instructor; they can send it again from the grading view."
+	case model.DeliveryDelivered:
+		return "Sent to the gradebook: " + what + "."
+	}
+	return "Saved: " + what + "."
+}
+
+// sliderStep is 1 for whole-number maxima, else a hundredth of the range.
+func sliderStep(maxScore float64) float64 {
+	if maxScore >= 1 && maxScore == math.Trunc(maxScore) {
+		return 1
+	}
+	return maxScore / 100
+}
+
+func formatScore(v float64) string { return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64) }

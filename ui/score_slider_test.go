@@ -1,0 +1,90 @@
+package ui
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ltibox/ltibox/server/model"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+func TestScoreSlider_States(t *testing.T) {
+	seven := 7.0
+	next := time.Date(2026, 12, 3, 9, 15, 0, 0, time.UTC)
+	score := func(state, why string) *model.Score {
+		sc := &model.Score{ScoreGiven: &seven, ScoreMaximum: 10, ActivityProgress: "Completed", GradingProgress: "FullyGraded",
+			Delivery: model.Delivery{State: state, Error: why}}
+		if state == model.DeliveryRetrying {
+			sc.Delivery.NextAttemptAt = &next
+		}
+		return sc
+	}
+	for _, tc := range []struct {
+		name     string
+		s        *scoreSlider
+		want     []string
+		unwanted []string
+	}{
+		{"not enabled", &scoreSlider{status: statusLoaded, view: model.GradeView{Reason: "Grades are not enabled for this link: no AGS."}},
+			[]string{`role="status"`, "Grades are not enabled for this link: no AGS."}, []string{`type="range"`}},
+		{"fresh", &scoreSlider{status: statusLoaded, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Title: "Quiz"}, showActivity: true},
+			[]string{`<h1 id="activity-title">Quiz</h1>`, `<label for="score-input">Score, from 0 to 10</label>`, `type="range"`, `min="0"`, `max="10"`, `step="1"`,
+				`aria-valuetext="0 out of 10"`, `<output `, `id="score-output"`, `for="score-input"`, `Submit score`, "Not submitted yet"},
+			[]string{`disabled`}},
+		{"saved", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Score: score(model.DeliveryPending, "")}},
+			[]string{`aria-valuetext="7 out of 10"`, "Saved: 7 out of 10. Sending it to the gradebook"}, nil},
+		{"retrying", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Score: score(model.DeliveryRetrying, "HTTP 503")}},
+			[]string{"try again at 09:15:00 UTC", "HTTP 503", "Your score is safe"}, nil},
+		{"failed", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Score: score(model.DeliveryFailed, "the LMS refused the token.")}},
+			[]string{"the gradebook refused it: the LMS refused the token.", "alert-error"}, nil},
+		{"sent", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Score: score(model.DeliveryDelivered, "")}},
+			[]string{"Sent to the gradebook: 7 out of 10."}, nil},
+		{"submitting", &scoreSlider{status: statusLoaded, submitting: true, view: model.GradeView{Enabled: true, ScoreMaximum: 10}},
+			[]string{`disabled`, `aria-busy`, "Saving your score"}, []string{`disabled="false"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := render(t, tc.s)
+			mustContain(t, got, tc.want...)
+			mustNotContain(t, got, tc.unwanted...)
+		})
+	}
+}
+
+func TestGradingPage_RowsSearchSortReadBack(t *testing.T) {
+	six, eight, three := 6.0, 8.0, 3.0
+	seen := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	p := &gradingPage{status: statusLoaded, sortBy: "score", desc: true, view: model.GradingView{Enabled: true, Title: "Quiz", ScoreMaximum: 10,
+		Counts: map[string]int{"delivered": 1, "failed": 1},
+		Rows: []model.GradebookRow{
+			{User: model.User{ID: 1, Name: "Ada Lovelace", Email: "ada@example.edu"}, LastActivity: &seen,
+				Score: &model.Score{ScoreGiven: &eight, ScoreMaximum: 10, ActivityProgress: "Completed", Delivery: model.Delivery{State: "delivered"}}},
+			{User: model.User{ID: 2, Name: "Bob Byron"}, LastActivity: &seen,
+				Score: &model.Score{ScoreGiven: &six, ScoreMaximum: 10, ActivityProgress: "Completed", Comment: "Late", Delivery: model.Delivery{State: "failed", Error: "HTTP 401"}}},
+			{User: model.User{ID: 3, Name: "Cy Young"}, LastActivity: &seen},
+		}},
+		readBack: map[int64]model.ReadBackRow{1: {UserID: 1, Local: &eight, Gradebook: &three, Differs: true, Note: "The gradebook has a different score."}},
+	}
+	got := render(t, p)
+	mustContain(t, got, "<h1>Grading: Quiz</h1>", "<caption>", `aria-sort="descending"`, `<th scope="row">`, "Ada Lovelace",
+		"8 / 10", "Refused: HTTP 401", "comment: Late", `class="differs"`, "Differs: 3. The gradebook has a different score.",
+		`<label for="grading-search">`, "Send all pending", "Read back from the gradebook", "Download CSV", `aria-label="Edit the score of Bob Byron"`,
+		"3 learner(s). Scores: 1 sent to the gradebook, 0 waiting, 0 retrying, 1 refused.")
+	rows := p.rows()
+	if rows[0].User.ID != 1 || rows[1].User.ID != 2 {
+		t.Errorf("sorted by score descending: %v, %v", rows[0].User.Name, rows[1].User.Name)
+	}
+	p.query = "bob"
+	if rows := p.rows(); len(rows) != 1 || rows[0].User.ID != 2 {
+		t.Errorf("search bob: %d rows", len(rows))
+	}
+	p.query = "failed"
+	if rows := p.rows(); len(rows) != 1 || rows[0].User.ID != 2 {
+		t.Errorf("search by status: %d rows", len(rows))
+	}
+	p2 := *p
+	p2.Compo = app.Compo{}
+	p2.editing = 2
+	got = render(t, &p2)
+	mustContain(t, got, "<legend>Change the score of Bob Byron</legend>", `<label for="edit-score">`, `<label for="edit-comment">`)
+	mustNotContain(t, got, `disabled="false"`)
+}
