@@ -183,28 +183,47 @@ func (t RosterScoreTable) For(subject string) model.ScoreSummary {
 	return s
 }
 
-// RosterScores is the hook behind the roster's score column. A course's
-// graded activities are its resource links whose activity is graded (each
-// link is one gradebook column). Scores are stored by the grades feature
-// (issue 4), built in parallel: until it is merged this reports the graded
-// activities and no scores, and rosterScoresBySubject is where the join on
-// its scores table goes.
+// RosterScores is behind the roster's score column. A course's graded
+// activities are its resource links whose activity is graded (each link is
+// one gradebook column); a member's summary adds up their latest score on
+// each of them (the grades feature, issue 4, stores every score).
 func (db *DB) RosterScores(ctx context.Context, contextID int64) (RosterScoreTable, error) {
 	t := RosterScoreTable{BySubject: map[string]model.ScoreSummary{}}
 	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM resource_links rl JOIN activities a ON a.id = rl.activity_id
 		WHERE rl.context_id = ? AND a.graded = 1`, contextID).Scan(&t.Activities); err != nil {
 		return t, fmt.Errorf("roster scores: %w", err)
 	}
-	by, err := db.rosterScoresBySubject(ctx, contextID)
+	if t.Activities == 0 {
+		return t, nil
+	}
+	// The latest score per graded link and learner (timestamps are unique per
+	// link and learner), summed per learner; a score without scoreGiven (a
+	// learner who only opened the activity) does not count.
+	rows, err := db.db.QueryContext(ctx, `SELECT u.subject, COUNT(*), SUM(s.score_given), SUM(s.score_maximum)
+		FROM (SELECT s2.link_id, s2.user_id, MAX(s2.timestamp_us) AS ts
+			FROM scores s2
+			JOIN resource_links rl ON rl.id = s2.link_id
+			JOIN activities a ON a.id = rl.activity_id
+			WHERE rl.context_id = ? AND a.graded = 1
+			GROUP BY s2.link_id, s2.user_id) latest
+		JOIN scores s ON s.link_id = latest.link_id AND s.user_id = latest.user_id AND s.timestamp_us = latest.ts
+		JOIN users u ON u.id = s.user_id
+		WHERE s.score_given IS NOT NULL
+		GROUP BY u.subject`, contextID)
 	if err != nil {
 		return t, fmt.Errorf("roster scores: %w", err)
 	}
-	t.BySubject = by
+	defer rows.Close()
+	for rows.Next() {
+		var subject string
+		var sum model.ScoreSummary
+		if err := rows.Scan(&subject, &sum.Scored, &sum.Points, &sum.Maximum); err != nil {
+			return t, fmt.Errorf("roster scores: %w", err)
+		}
+		t.BySubject[subject] = sum
+	}
+	if err := rows.Err(); err != nil {
+		return t, fmt.Errorf("roster scores: %w", err)
+	}
 	return t, nil
-}
-
-// rosterScoresBySubject sums each member's latest score per graded link of
-// the course. Empty until the scores of issue 4 exist in this branch.
-func (db *DB) rosterScoresBySubject(ctx context.Context, contextID int64) (map[string]model.ScoreSummary, error) {
-	return map[string]model.ScoreSummary{}, nil
 }

@@ -17,6 +17,13 @@ import (
 // and returns the context's id.
 func MustLaunch(tb testing.TB, db *sqlite.DB, subject string) int64 {
 	tb.Helper()
+	contextID, _ := MustLaunchUser(tb, db, subject)
+	return contextID
+}
+
+// MustLaunchUser is MustLaunch that also returns the user's id.
+func MustLaunchUser(tb testing.TB, db *sqlite.DB, subject string) (contextID, userID int64) {
+	tb.Helper()
 	ctx := context.Background()
 	regs, err := db.RegistrationsByIssuer(ctx, "https://lms.example")
 	if err != nil {
@@ -38,7 +45,7 @@ func MustLaunch(tb testing.TB, db *sqlite.DB, subject string) int64 {
 	if err := db.CreateSession(ctx, "hash-"+subject+fmt.Sprint(time.Now().UnixNano()), s); err != nil {
 		tb.Fatal(err)
 	}
-	return s.Context.ID
+	return s.Context.ID, s.User.ID
 }
 
 func learners(from, to int) []lti.Member {
@@ -128,31 +135,59 @@ func TestRoster_FullAndIncrementalRefresh(t *testing.T) {
 	}
 }
 
-func TestRoster_ScoreHook(t *testing.T) {
+func TestRoster_Scores(t *testing.T) {
 	db := MustOpen(t)
 	ctx := context.Background()
-	cid := MustLaunch(t, db, "u1")
+	cid, ada := MustLaunchUser(t, db, "u1")
+	_, bob := MustLaunchUser(t, db, "u2")
 	regs, _ := db.RegistrationsByIssuer(ctx, "https://lms.example")
 	quiz := &model.Activity{Title: "Quiz", Graded: true, ScoreMaximum: 10} // library activity, placed in the course
+	essay := &model.Activity{Title: "Essay", Graded: true, ScoreMaximum: 20, ContextID: cid}
 	reading := &model.Activity{Title: "Reading", ContextID: cid}
 	unplaced := &model.Activity{Title: "Draft quiz", Graded: true, ScoreMaximum: 5, ContextID: cid}
-	for _, a := range []*model.Activity{quiz, reading, unplaced} {
+	for _, a := range []*model.Activity{quiz, essay, reading, unplaced} {
 		if err := db.CreateActivity(ctx, a); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for i, a := range []*model.Activity{quiz, reading} {
-		if err := db.UpsertResourceLink(ctx, &model.ResourceLink{RegistrationID: regs[0].ID, DeploymentID: "1", ContextID: cid,
-			ResourceLinkID: fmt.Sprintf("rl-%d", i), ActivityID: a.ID}); err != nil {
+	links := map[string]int64{}
+	for i, a := range []*model.Activity{quiz, essay, reading} {
+		rl := &model.ResourceLink{RegistrationID: regs[0].ID, DeploymentID: "1", ContextID: cid, ResourceLinkID: fmt.Sprintf("rl-%d", i), ActivityID: a.ID}
+		if err := db.UpsertResourceLink(ctx, rl); err != nil {
+			t.Fatal(err)
+		}
+		links[a.Title] = rl.ID
+	}
+	score := func(user int64, link string, max float64, given *float64) {
+		t.Helper()
+		if _, err := db.CreateScore(ctx, &model.NewScore{RegistrationID: regs[0].ID, LinkID: links[link], UserID: user, ScoreGiven: given,
+			ScoreMaximum: max, ActivityProgress: "Completed", GradingProgress: "FullyGraded"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := db.StoreRoster(ctx, cid, sqlite.RosterUpdate{Members: learners(1, 1), Full: true}); err != nil {
+	f := func(v float64) *float64 { return &v }
+	score(ada, "Quiz", 10, f(4))
+	score(ada, "Quiz", 10, f(7.5)) // the latest counts
+	score(ada, "Essay", 20, f(15))
+	score(bob, "Quiz", 10, nil) // opened, not scored
+	if err := db.StoreRoster(ctx, cid, sqlite.RosterUpdate{Members: learners(1, 3), Full: true}); err != nil {
 		t.Fatal(err)
 	}
 	ms, err := db.RosterMembers(ctx, cid)
-	if err != nil || len(ms) != 1 || ms[0].Scores.Activities != 1 {
-		t.Errorf("members = %+v, %v; want one graded activity (the placed quiz) in the summary", ms, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]model.ScoreSummary{}
+	for _, m := range ms {
+		got[m.Subject] = m.Scores
+	}
+	want := map[string]model.ScoreSummary{
+		"u1": {Scored: 2, Activities: 2, Points: 22.5, Maximum: 30},
+		"u2": {Activities: 2},
+		"u3": {Activities: 2},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("score summaries (-want +got):\n%s", d)
 	}
 }
 
