@@ -183,14 +183,20 @@ func (t RosterScoreTable) For(subject string) model.ScoreSummary {
 	return s
 }
 
-// RosterScores is behind the roster's score column. A course's graded
-// activities are its resource links whose activity is graded (each link is
-// one gradebook column); a member's summary adds up their latest score on
-// each of them (the grades feature, issue 4, stores every score).
+// gradedLinks selects the course's graded activities: its resource links
+// whose activity is graded, and links with no activity chosen that the LMS
+// grades anyway (a line item, or scores already given), as issue 4 allows.
+// Each is one gradebook column.
+const gradedLinks = `SELECT rl.id FROM resource_links rl LEFT JOIN activities a ON a.id = rl.activity_id
+	WHERE rl.context_id = ? AND (a.graded = 1 OR (a.id IS NULL AND (rl.line_item_url <> ''
+		OR EXISTS (SELECT 1 FROM scores s WHERE s.link_id = rl.id))))`
+
+// RosterScores is behind the roster's score column: the course's graded
+// activities, and for each member their latest score on each of them
+// (stored by the grades feature, issue 4), summed.
 func (db *DB) RosterScores(ctx context.Context, contextID int64) (RosterScoreTable, error) {
 	t := RosterScoreTable{BySubject: map[string]model.ScoreSummary{}}
-	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM resource_links rl JOIN activities a ON a.id = rl.activity_id
-		WHERE rl.context_id = ? AND a.graded = 1`, contextID).Scan(&t.Activities); err != nil {
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+gradedLinks+`)`, contextID).Scan(&t.Activities); err != nil {
 		return t, fmt.Errorf("roster scores: %w", err)
 	}
 	if t.Activities == 0 {
@@ -200,12 +206,9 @@ func (db *DB) RosterScores(ctx context.Context, contextID int64) (RosterScoreTab
 	// link and learner), summed per learner; a score without scoreGiven (a
 	// learner who only opened the activity) does not count.
 	rows, err := db.db.QueryContext(ctx, `SELECT u.subject, COUNT(*), SUM(s.score_given), SUM(s.score_maximum)
-		FROM (SELECT s2.link_id, s2.user_id, MAX(s2.timestamp_us) AS ts
-			FROM scores s2
-			JOIN resource_links rl ON rl.id = s2.link_id
-			JOIN activities a ON a.id = rl.activity_id
-			WHERE rl.context_id = ? AND a.graded = 1
-			GROUP BY s2.link_id, s2.user_id) latest
+		FROM (SELECT link_id, user_id, MAX(timestamp_us) AS ts FROM scores
+			WHERE link_id IN (`+gradedLinks+`)
+			GROUP BY link_id, user_id) latest
 		JOIN scores s ON s.link_id = latest.link_id AND s.user_id = latest.user_id AND s.timestamp_us = latest.ts
 		JOIN users u ON u.id = s.user_id
 		WHERE s.score_given IS NOT NULL

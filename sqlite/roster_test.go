@@ -151,6 +151,12 @@ func TestRoster_Scores(t *testing.T) {
 		}
 	}
 	links := map[string]int64{}
+	// A link whose activity nobody chose: the LMS grades it through its line item.
+	plain := &model.ResourceLink{RegistrationID: regs[0].ID, DeploymentID: "1", ContextID: cid, ResourceLinkID: "rl-plain"}
+	if err := db.UpsertResourceLink(ctx, plain); err != nil {
+		t.Fatal(err)
+	}
+	links["plain"] = plain.ID
 	for i, a := range []*model.Activity{quiz, essay, reading} {
 		rl := &model.ResourceLink{RegistrationID: regs[0].ID, DeploymentID: "1", ContextID: cid, ResourceLinkID: fmt.Sprintf("rl-%d", i), ActivityID: a.ID}
 		if err := db.UpsertResourceLink(ctx, rl); err != nil {
@@ -170,6 +176,7 @@ func TestRoster_Scores(t *testing.T) {
 	score(ada, "Quiz", 10, f(7.5)) // the latest counts
 	score(ada, "Essay", 20, f(15))
 	score(bob, "Quiz", 10, nil) // opened, not scored
+	score(bob, "plain", 5, f(5))
 	if err := db.StoreRoster(ctx, cid, sqlite.RosterUpdate{Members: learners(1, 3), Full: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -182,9 +189,9 @@ func TestRoster_Scores(t *testing.T) {
 		got[m.Subject] = m.Scores
 	}
 	want := map[string]model.ScoreSummary{
-		"u1": {Scored: 2, Activities: 2, Points: 22.5, Maximum: 30},
-		"u2": {Activities: 2},
-		"u3": {Activities: 2},
+		"u1": {Scored: 2, Activities: 3, Points: 22.5, Maximum: 30},
+		"u2": {Scored: 1, Activities: 3, Points: 5, Maximum: 5},
+		"u3": {Activities: 3},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("score summaries (-want +got):\n%s", d)

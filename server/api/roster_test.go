@@ -464,3 +464,30 @@ func TestRoster_DifferencesFallBackToFullListing(t *testing.T) {
 		t.Errorf("refresh a day later = %+v, want a full listing", st)
 	}
 }
+
+// TestRoster_ScoreSummary: a learner's score from the grades feature shows in
+// the instructor's roster and its CSV.
+func TestRoster_ScoreSummary(t *testing.T) {
+	h := newHarness(t)
+	learner, _ := h.gradedLaunch("student")
+	seven := 7.0
+	if resp, body := h.apiSend("POST", "/api/v1/grade/score", learner, model.ScoreSubmission{ScoreGiven: &seven}); resp.StatusCode != 201 {
+		t.Fatalf("submit: %d %s", resp.StatusCode, body)
+	}
+	tok := h.rosterLaunch("instructor")
+	h.refresh(tok, "")
+	r := h.roster(tok)
+	var ada model.RosterMember
+	for _, m := range r.Members {
+		if m.Subject == "student" {
+			ada = m
+		}
+	}
+	if r.GradedActivities != 1 || ada.Scores != (model.ScoreSummary{Scored: 1, Activities: 1, Points: 7, Maximum: 10}) {
+		t.Errorf("graded activities %d, Ada's scores %+v; want 7 of 10 on 1 activity", r.GradedActivities, ada.Scores)
+	}
+	_, csvBody := h.apiDo("GET", "/api/v1/roster.csv", tok, nil, nil)
+	if !strings.Contains(csvBody, "student,Learner,Active,,") || !strings.Contains(csvBody, ",7,10,1 of 1") {
+		t.Errorf("CSV lacks Ada's score:\n%s", csvBody)
+	}
+}
