@@ -29,6 +29,9 @@ type Config struct {
 	Logger      *slog.Logger
 	Insecure    bool // demo/test: allow http on loopback (cookies stay Secure; browsers treat loopback as secure)
 	MaxBodySize int  // whole-request cap (default 1 MiB)
+	// RosterMaxAge is how old a course roster may be before opening the
+	// roster refreshes it from the LMS (default 1 h). Issue 5.
+	RosterMaxAge time.Duration
 }
 
 // Server wires the store and the LTI tool to Fiber.
@@ -41,7 +44,8 @@ type Server struct {
 	web  *Web
 	csp  *cspCache
 
-	grades gradeState // issue 4: grading
+	grades  gradeState   // issue 4: grading
+	rosters *rosterSyncs // background NRPS refreshes (issue 5)
 }
 
 // New builds the server and its route table.
@@ -55,7 +59,11 @@ func New(cfg Config, db *sqlite.DB, tool *lti.Tool) (*Server, error) {
 	if cfg.MaxBodySize == 0 {
 		cfg.MaxBodySize = 1 << 20
 	}
+	if cfg.RosterMaxAge == 0 {
+		cfg.RosterMaxAge = defaultRosterMaxAge
+	}
 	s := &Server{cfg: cfg, db: db, tool: tool, log: cfg.Logger}
+	s.rosters = newRosterSyncs(db, tool, cfg.Logger)
 	s.csp = newCSPCache(db, cfg.BaseURL)
 	s.app = fiber.New(fiber.Config{
 		AppName:                 "ltibox",
@@ -134,6 +142,12 @@ func (s *Server) routes() {
 	v1.Post("/grading/readback", s.postGradingReadBack)
 	v1.Get("/grading/export", s.getGradingExport)
 
+	// Issue 5: the course roster from NRPS (instructors only).
+	v1.Get("/roster", s.getRoster)
+	v1.Post("/roster/refresh", s.refreshRoster)
+	v1.Get("/roster/sync", s.getRosterSync)
+	v1.Get("/roster.csv", s.exportRoster)
+
 	// Admin JSON API for scripts and the console.
 	admin := app.Group("/api/admin", s.requireAdmin)
 	admin.Get("/platforms", s.listPlatforms)
@@ -169,7 +183,12 @@ func (s *Server) App() *fiber.App { return s.app }
 func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
 
 // Shutdown stops accepting requests and waits for running ones.
-func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+// Running roster refreshes are cancelled and waited for, so the store can close.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.app.ShutdownWithContext(ctx)
+	s.rosters.stop()
+	return err
+}
 
 func (s *Server) health(c *fiber.Ctx) error {
 	if err := s.db.Ping(c.UserContext()); err != nil {
