@@ -21,6 +21,9 @@ type config struct {
 	SessionTTL  time.Duration
 	Leeway      time.Duration
 	MaxTokenAge time.Duration
+	// RosterMaxAge: a course roster older than this is refreshed from the LMS
+	// when an instructor opens it (issue 5).
+	RosterMaxAge time.Duration
 }
 
 func env(name, def string) string {
@@ -56,6 +59,7 @@ func (c *config) serveFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SessionTTL, "session-ttl", envDuration("LTIBOX_SESSION_TTL", 8*time.Hour), "how long a launch session lasts")
 	fs.DurationVar(&c.Leeway, "leeway", envDuration("LTIBOX_LEEWAY", 60*time.Second), "clock skew allowed on id_token times")
 	fs.DurationVar(&c.MaxTokenAge, "max-token-age", envDuration("LTIBOX_MAX_TOKEN_AGE", 5*time.Minute), "reject id_tokens issued longer ago than this")
+	fs.DurationVar(&c.RosterMaxAge, "roster-max-age", envDuration("LTIBOX_ROSTER_MAX_AGE", time.Hour), "refresh a course roster from the LMS when it is older than this")
 }
 
 func (c *config) parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {

@@ -74,7 +74,8 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		a.close()
 		return nil, err
 	}
-	apiCfg := api.Config{BaseURL: cfg.BaseURL, AdminToken: token, SessionTTL: cfg.SessionTTL, Assets: assets, TrustProxy: cfg.TrustProxy, Logger: log, Insecure: cfg.Demo}
+	apiCfg := api.Config{BaseURL: cfg.BaseURL, AdminToken: token, SessionTTL: cfg.SessionTTL, Assets: assets, TrustProxy: cfg.TrustProxy, Logger: log, Insecure: cfg.Demo,
+		RosterMaxAge: cfg.RosterMaxAge}
 	if cfg.Demo {
 		if a.demo, err = a.setupDemo(ctx); err != nil {
 			a.close()

@@ -150,6 +150,13 @@ func (h *homePage) renderSession(s model.Session) app.UI {
 				serviceItem("Deep linking", s.Services.DeepLinking),
 			),
 		),
+		app.If(s.Role == model.RoleInstructor && s.Services.NRPS, func() app.UI {
+			return app.Nav().Aria("label", "Instructor tools").Body(
+				app.Ul().Class("tools").Body(
+					app.Li().Body(app.A().ID("roster-link").Href(PathRoster).Text("Course roster")),
+				),
+			)
+		}),
 	)
 }
 

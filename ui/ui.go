@@ -39,6 +39,7 @@ func Register() {
 		// Issue 4: grades.
 		app.Route(PathScore, func() app.Composer { return newScorePage() })
 		app.Route(PathGrading, func() app.Composer { return newGradingPage() })
+		app.Route(PathRoster, func() app.Composer { return newRosterPage() }) // issue 5
 
 		app.Handle(actionLoadSession, handleLoadSession)
 

@@ -29,6 +29,9 @@ type Config struct {
 	Logger      *slog.Logger
 	Insecure    bool // demo/test: allow http on loopback (cookies stay Secure; browsers treat loopback as secure)
 	MaxBodySize int  // whole-request cap (default 1 MiB)
+	// RosterMaxAge is how old a course roster may be before opening the
+	// roster refreshes it from the LMS (default 1 h). Issue 5.
+	RosterMaxAge time.Duration
 }
 
 // Server wires the store and the LTI tool to Fiber.
@@ -41,8 +44,9 @@ type Server struct {
 	web  *Web
 	csp  *cspCache
 
-	grades gradeState   // issue 4: grading
-	logins loginLimiter // console sign-in rate limit (issue 6)
+	grades  gradeState   // issue 4: grading
+	rosters *rosterSyncs // background NRPS refreshes (issue 5)
+	logins  loginLimiter // console sign-in rate limit (issue 6)
 }
 
 // New builds the server and its route table.
@@ -56,7 +60,11 @@ func New(cfg Config, db *sqlite.DB, tool *lti.Tool) (*Server, error) {
 	if cfg.MaxBodySize == 0 {
 		cfg.MaxBodySize = 1 << 20
 	}
+	if cfg.RosterMaxAge == 0 {
+		cfg.RosterMaxAge = defaultRosterMaxAge
+	}
 	s := &Server{cfg: cfg, db: db, tool: tool, log: cfg.Logger}
+	s.rosters = newRosterSyncs(db, tool, cfg.Logger)
 	s.csp = newCSPCache(db, cfg.BaseURL)
 	s.app = fiber.New(fiber.Config{
 		AppName:                 "ltibox",
@@ -139,6 +147,12 @@ func (s *Server) routes() {
 	v1.Post("/grading/readback", s.postGradingReadBack)
 	v1.Get("/grading/export", s.getGradingExport)
 
+	// Issue 5: the course roster from NRPS (instructors only).
+	v1.Get("/roster", s.getRoster)
+	v1.Post("/roster/refresh", s.refreshRoster)
+	v1.Get("/roster/sync", s.getRosterSync)
+	v1.Get("/roster.csv", s.exportRoster)
+
 	// Console sign-in (issue 6): public, so registered before the guarded group.
 	app.Get("/api/admin/status", s.adminStatus)
 	app.Post("/api/admin/setup", s.adminSetup)
@@ -196,7 +210,12 @@ func (s *Server) App() *fiber.App { return s.app }
 func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
 
 // Shutdown stops accepting requests and waits for running ones.
-func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+// Running roster refreshes are cancelled and waited for, so the store can close.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.app.ShutdownWithContext(ctx)
+	s.rosters.stop()
+	return err
+}
 
 func (s *Server) health(c *fiber.Ctx) error {
 	if err := s.db.Ping(c.UserContext()); err != nil {

@@ -23,8 +23,12 @@ type serviceFixture struct {
 	reg  *lti.Registration
 }
 
-func newServiceFixture(t *testing.T) *serviceFixture {
+func newServiceFixture(t *testing.T, opts ...ltitest.Options) *serviceFixture {
 	t.Helper()
+	var lmsOpts ltitest.Options
+	if len(opts) > 0 {
+		lmsOpts = opts[0]
+	}
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +55,7 @@ func newServiceFixture(t *testing.T) *serviceFixture {
 	})}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	lms := ltitest.NewServer(t, ltitest.Options{})
+	lms := ltitest.NewServer(t, lmsOpts)
 	lms.RegisterTool(ltitest.ToolConfig{ClientID: "c1", LoginURL: tool.LoginURL(), RedirectURIs: []string{tool.LaunchURL()}, JWKSURL: base + "/.well-known/jwks.json"})
 	reg := &lti.Registration{Name: "LMS", Issuer: lms.Issuer(), ClientID: "c1", AuthURL: lms.AuthURL(), TokenURL: lms.TokenURL(), JWKSURL: lms.JWKSURL(), Status: lti.StatusActive}
 	if err := db.CreateRegistration(context.Background(), reg); err != nil {

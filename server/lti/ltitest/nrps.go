@@ -57,6 +57,9 @@ func (p *Platform) handleMemberships(w http.ResponseWriter, r *http.Request) {
 	if _, ok := p.bearer(w, r, ScopeNRPS); !ok {
 		return
 	}
+	if p.refused(w, r.PathValue("context")) {
+		return
+	}
 	if r.Header.Get("Accept") != MediaMembership {
 		serviceError(w, http.StatusNotAcceptable, "Accept must be "+MediaMembership)
 		return

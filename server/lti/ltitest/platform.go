@@ -99,6 +99,7 @@ type Platform struct {
 	relativeLinks bool
 	differences   bool
 	shortRoles    bool
+	refusals      map[string]*refusal // RefuseMemberships, by course id
 
 	deepLinks  []DeepLinkResponse
 	dlRequests map[string]*dlRequest // deep-linking requests by the id in their return URL
