@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ltibox/ltibox/server/lti"
@@ -103,6 +104,9 @@ func (db *DB) StoreRoster(ctx context.Context, contextID int64, u RosterUpdate) 
 				return fmt.Errorf("upsert member: %w", err)
 			}
 		}
+		if err := db.addRosterLearners(ctx, tx, contextID, u.Members); err != nil {
+			return err
+		}
 		if u.Full {
 			if _, err := tx.ExecContext(ctx, `UPDATE roster_members SET status = 'Inactive', left_at = ?, updated_at = ?
 				WHERE context_id = ? AND generation <> ? AND left_at IS NULL`, now, now, contextID, gen); err != nil {
@@ -117,6 +121,51 @@ func (db *DB) StoreRoster(ctx context.Context, contextID int64, u RosterUpdate) 
 	return nil
 }
 
+// addRosterLearners makes the roster's active learners known to the gradebook
+// (context_learners, source nrps), so instructors can grade people who have not
+// launched yet. Users who never launched get a row with last_seen_at 0; a later
+// launch fills in the rest. Existing rows are left as they are.
+func (db *DB) addRosterLearners(ctx context.Context, tx *sql.Tx, contextID int64, members []lti.Member) error {
+	var regID int64
+	if err := tx.QueryRowContext(ctx, `SELECT registration_id FROM contexts WHERE id = ?`, contextID).Scan(&regID); err != nil {
+		return fmt.Errorf("roster learners: %w", err)
+	}
+	user, err := tx.PrepareContext(ctx, `INSERT INTO users (registration_id, subject, name, given_name, family_name, email, last_seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (registration_id, subject) DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("roster learners: %w", err)
+	}
+	defer user.Close()
+	learner, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO context_learners (context_id, user_id, source, first_seen_at, last_seen_at)
+		SELECT ?, id, 'nrps', 0, 0 FROM users WHERE registration_id = ? AND subject = ?`)
+	if err != nil {
+		return fmt.Errorf("roster learners: %w", err)
+	}
+	defer learner.Close()
+	for _, m := range members {
+		if m.Status == lti.MemberDeleted || m.Status == lti.MemberInactive || !isLearner(m.Roles) || m.UserID == "" {
+			continue
+		}
+		if _, err := user.ExecContext(ctx, regID, m.UserID, m.Name, m.GivenName, m.FamilyName, m.Email); err != nil {
+			return fmt.Errorf("roster learner user: %w", err)
+		}
+		if _, err := learner.ExecContext(ctx, contextID, regID, m.UserID); err != nil {
+			return fmt.Errorf("roster learner: %w", err)
+		}
+	}
+	return nil
+}
+
+// isLearner reports whether NRPS roles (full URIs or short names) include Learner.
+func isLearner(roles []string) bool {
+	for _, r := range roles {
+		if n := lti.RoleName(r); n == "Learner" || strings.HasPrefix(n, "Learner#") {
+			return true
+		}
+	}
+	return false
+}
+
 // RosterMembers returns a context's stored roster, each member joined with
 // their last launch (users seen at launch, matched by LTI subject on the same
 // platform) and their score summary, ordered by name.
@@ -125,7 +174,7 @@ func (db *DB) RosterMembers(ctx context.Context, contextID int64) ([]model.Roste
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT m.subject, m.name, m.given_name, m.family_name, m.email, m.roles, m.status, m.left_at, u.last_seen_at
+	rows, err := db.db.QueryContext(ctx, `SELECT m.subject, m.name, m.given_name, m.family_name, m.email, m.roles, m.status, m.left_at, NULLIF(u.last_seen_at, 0)
 		FROM roster_members m
 		JOIN contexts c ON c.id = m.context_id
 		LEFT JOIN users u ON u.registration_id = c.registration_id AND u.subject = m.subject

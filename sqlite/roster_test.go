@@ -209,3 +209,42 @@ func BenchmarkStoreRoster10000(b *testing.B) {
 		}
 	}
 }
+
+// The grading view lists every learner of the course: those seen at launch and,
+// once the roster is synced, active NRPS learners who never launched. Teachers
+// on the roster and members who left are not learners to grade.
+func TestRoster_LearnersReachTheGradebook(t *testing.T) {
+	db := MustOpen(t)
+	ctx := context.Background()
+	contextID := MustLaunch(t, db, "launched")
+	members := append(learners(1, 3), lti.Member{UserID: "teacher", Status: lti.MemberActive, Name: "Teacher", Roles: []string{"Instructor"}},
+		lti.Member{UserID: "gone", Status: lti.MemberInactive, Name: "Gone", Roles: []string{"Learner"}},
+		lti.Member{UserID: "launched", Status: lti.MemberActive, Name: "Renamed by the roster", Roles: []string{"Learner"}})
+	if err := db.StoreRoster(ctx, contextID, sqlite.RosterUpdate{Members: members, Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Gradebook(ctx, contextID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range rows {
+		got[r.User.Subject] = r.Source
+		if r.Source == "nrps" && r.LastActivity != nil {
+			t.Errorf("%s never launched but has last activity %v", r.User.Subject, r.LastActivity)
+		}
+		if r.User.Subject == "launched" && r.User.Name != "launched" {
+			t.Errorf("the roster overwrote a launched user's name: %q", r.User.Name)
+		}
+	}
+	want := map[string]string{"launched": "launch", "u1": "nrps", "u2": "nrps", "u3": "nrps"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("gradebook learners (-want +got):\n%s", diff)
+	}
+	ms, _ := db.RosterMembers(ctx, contextID)
+	for _, m := range ms {
+		if m.Subject != "launched" && m.LastLaunch != nil {
+			t.Errorf("%s never launched but shows last launch %v", m.Subject, m.LastLaunch)
+		}
+	}
+}

@@ -164,8 +164,10 @@ func (db *DB) Gradebook(ctx context.Context, contextID, linkID int64) ([]model.G
 			rows.Close()
 			return nil, fmt.Errorf("gradebook: %w", err)
 		}
-		t := time.Unix(seen, 0).UTC()
-		p.row.LastActivity = &t
+		if seen > 0 { // 0: known from the roster, never launched
+			t := time.Unix(seen, 0).UTC()
+			p.row.LastActivity = &t
+		}
 		list = append(list, p)
 	}
 	rows.Close()
