@@ -5,6 +5,7 @@
 //	ltibox deployment add|remove
 //	ltibox keys list|rotate
 //	ltibox outbox list|retry
+//	ltibox admin create
 //	ltibox version
 package main
 
@@ -47,6 +48,7 @@ Usage:
   ltibox keys rotate                   make a new signing key (the old one stays published for 7 days)
   ltibox outbox list [--all]           scores waiting for (or refused by) the LMS gradebook
   ltibox outbox retry ID...|--failed   send refused scores again after fixing the cause
+  ltibox admin create --username NAME create a console administrator (password on stdin)
   ltibox version
 
 Every command takes --data DIR (env LTIBOX_DATA, default ./data) and
@@ -70,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdKeys(ctx, args[1:], stdout, stderr)
 	case "outbox":
 		return cmdOutbox(ctx, args[1:], stdout, stderr)
+	case "admin":
+		return cmdAdmin(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "ltibox", version)
 		return nil

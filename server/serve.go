@@ -150,6 +150,12 @@ func (a *app) sweep(ctx context.Context) {
 			if _, err := a.db.SweepSessions(ctx, cutoff); err != nil {
 				a.log.Warn("sweep sessions", "err", err)
 			}
+			if _, err := a.db.SweepAdminSessions(ctx, time.Now()); err != nil {
+				a.log.Warn("sweep admin sessions", "err", err)
+			}
+			if _, err := a.db.SweepRegistrationSessions(ctx, time.Now()); err != nil {
+				a.log.Warn("sweep registration sessions", "err", err)
+			}
 		}
 	}
 }

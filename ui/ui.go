@@ -42,6 +42,8 @@ func Register() {
 		app.Route(PathRoster, func() app.Composer { return newRosterPage() }) // issue 5
 
 		app.Handle(actionLoadSession, handleLoadSession)
+
+		registerAdmin() // the admin console (issue 6)
 	})
 }
 

@@ -163,6 +163,7 @@ func (s *Server) completeStorageLaunch(c *fiber.Ctx) error {
 		Error:            c.FormValue("error"),
 		ErrorDescription: c.FormValue("error_description"),
 	})
+	s.recordLaunch(c, l, err) // launch log and approval queue (issue 6)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,9 @@ import (
 // several origins. go-app needs 'wasm-unsafe-eval' and inline styles, nothing else.
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	ancestors, forms := s.csp.sources(c.UserContext())
+	if p := c.Path(); p == "/admin" || strings.HasPrefix(p, "/admin/") {
+		ancestors = "'none'" // the console is never framed (issue 6)
+	}
 	h := &c.Response().Header
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors "+ancestors+"; form-action "+forms)
 	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")

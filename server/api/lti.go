@@ -62,6 +62,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		StorageTarget: storageTarget,
 	})
 	if err != nil {
+		s.recordLogin(c, err) // launch log (issue 6)
 		return err
 	}
 	c.Response().Header.Add(fiber.HeaderSetCookie, stateCookie(res.State, int(s.tool.Config().LoginTTL.Seconds())))
@@ -97,6 +98,7 @@ func (s *Server) launch(c *fiber.Ctx) error {
 	if state != "" && bound != "" {
 		c.Response().Header.Add(fiber.HeaderSetCookie, stateCookie(state, -1))
 	}
+	s.recordLaunch(c, l, err) // launch log and approval queue (issue 6)
 	if err != nil {
 		return err
 	}

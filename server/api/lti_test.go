@@ -248,7 +248,7 @@ func badPayloads() []badPayload {
 		{"24 several aud, no azp", ltitest.LaunchSpec{Mutate: func(c map[string]any) { c["aud"] = []string{"tool-1", "other"}; delete(c, "azp") }}, 401, "launch.azp_missing", "authorized party"},
 		{"24 azp is another tool", ltitest.LaunchSpec{Mutate: set("azp", "other")}, 401, "launch.azp_mismatch", "another tool"},
 		{"24 untrusted extra aud", ltitest.LaunchSpec{Mutate: func(c map[string]any) { c["aud"] = []string{"tool-1", "other"}; c["azp"] = "tool-1" }}, 401, "launch.aud_untrusted", "does not trust"},
-		{"25 unregistered deployment", ltitest.LaunchSpec{Mutate: set(lti.ClaimDeploymentID, "99")}, 403, "launch.deployment_unknown", `Ask the ltibox administrator to add deployment &#34;99&#34;`},
+		{"25 unregistered deployment", ltitest.LaunchSpec{Mutate: set(lti.ClaimDeploymentID, "99")}, 403, "launch.deployment_unknown", `put deployment &#34;99&#34; in its approval queue`},
 		{"27 nonce of another login", ltitest.LaunchSpec{Mutate: set("nonce", "a-nonce-from-elsewhere")}, 401, "launch.nonce_mismatch", "not issued for this login"},
 		{"29 other target_link_uri", ltitest.LaunchSpec{Mutate: set(lti.ClaimTargetLinkURI, "http://127.0.0.1:1/lti/launch?other")}, 401, "launch.target_link_uri_mismatch", "different link"},
 		{"31 sub too long", ltitest.LaunchSpec{Mutate: set("sub", long)}, 401, "launch.identifier_invalid", "255 characters"},

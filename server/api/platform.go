@@ -1,7 +1,6 @@
 package api
 
 import (
-	"crypto/subtle"
 	"strconv"
 	"strings"
 
@@ -10,15 +9,6 @@ import (
 	"github.com/ltibox/ltibox/server/lti"
 	"github.com/ltibox/ltibox/server/model"
 )
-
-// requireAdmin protects /api/admin with the admin token (for scripts).
-func (s *Server) requireAdmin(c *fiber.Ctx) error {
-	tok, ok := bearer(c)
-	if !ok || s.cfg.AdminToken == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AdminToken)) != 1 {
-		return model.Errorf(model.EUNAUTHORIZED, "Admin access requires a valid admin token.")
-	}
-	return c.Next()
-}
 
 // PlatformInput is the body of create/update platform requests.
 type PlatformInput struct {
@@ -40,6 +30,7 @@ type PlatformView struct {
 	*lti.Registration
 	Deployments []*lti.Deployment `json:"deployments"`
 	ToolURLs    lti.ToolURLs      `json:"toolUrls"`
+	Setup       PlatformSetup     `json:"setup"` // where to paste what in this LMS (issue 6)
 }
 
 // ValidateRegistration checks a registration before it is stored: every field
@@ -90,7 +81,7 @@ func (s *Server) platformView(c *fiber.Ctx, r *lti.Registration) (*PlatformView,
 	if deps == nil {
 		deps = []*lti.Deployment{}
 	}
-	return &PlatformView{Registration: r, Deployments: deps, ToolURLs: s.tool.URLs()}, nil
+	return &PlatformView{Registration: r, Deployments: deps, ToolURLs: s.tool.URLs(), Setup: s.setupFor(r.Preset)}, nil
 }
 
 func (s *Server) listPlatforms(c *fiber.Ctx) error {
@@ -234,10 +225,11 @@ func (s *Server) removeDeployment(c *fiber.Ctx) error {
 
 // KeyView is a tool key without its private part.
 type KeyView struct {
-	KID       string  `json:"kid"`
-	CreatedAt string  `json:"createdAt"`
-	RetiredAt *string `json:"retiredAt,omitempty"`
-	Current   bool    `json:"current"`
+	KID            string  `json:"kid"`
+	CreatedAt      string  `json:"createdAt"`
+	RetiredAt      *string `json:"retiredAt,omitempty"`
+	PublishedUntil *string `json:"publishedUntil,omitempty"` // retired keys stay in the JWKS for the overlap window
+	Current        bool    `json:"current"`
 }
 
 func (s *Server) listKeys(c *fiber.Ctx) error {
@@ -254,6 +246,8 @@ func (s *Server) listKeys(c *fiber.Ctx) error {
 		if k.RetiredAt != nil {
 			r := k.RetiredAt.Format("2006-01-02T15:04:05Z")
 			v.RetiredAt = &r
+			until := k.RetiredAt.Add(s.tool.Config().KeyOverlap).UTC().Format("2006-01-02T15:04:05Z")
+			v.PublishedUntil = &until
 		}
 		out = append(out, v)
 	}

@@ -46,6 +46,7 @@ type Server struct {
 
 	grades  gradeState   // issue 4: grading
 	rosters *rosterSyncs // background NRPS refreshes (issue 5)
+	logins  loginLimiter // console sign-in rate limit (issue 6)
 }
 
 // New builds the server and its route table.
@@ -115,6 +116,10 @@ func (s *Server) routes() {
 	app.Post("/lti/handoff", s.createHandoff)
 	app.Get("/lti/handoff/:id", s.handoffPage)
 	app.Post("/lti/handoff/:id", s.useHandoff)
+	// Dynamic registration (issue 6).
+	app.Get("/lti/register", s.registerStart)
+	app.Post("/lti/register", s.registerFinish)
+	app.Get("/lti/register/close.js", s.registerCloseJS)
 
 	// The SPA's session-scoped API (bearer token from the launch).
 	v1 := app.Group("/api/v1", s.requireSession)
@@ -148,7 +153,14 @@ func (s *Server) routes() {
 	v1.Get("/roster/sync", s.getRosterSync)
 	v1.Get("/roster.csv", s.exportRoster)
 
-	// Admin JSON API for scripts and the console.
+	// Console sign-in (issue 6): public, so registered before the guarded group.
+	app.Get("/api/admin/status", s.adminStatus)
+	app.Post("/api/admin/setup", s.adminSetup)
+	app.Post("/api/admin/login", s.adminLogin)
+	app.Get("/api/admin/session", s.adminSession)
+	app.Post("/api/admin/logout", s.adminLogout)
+
+	// Admin JSON API for scripts and the console (admin token, or console session + CSRF).
 	admin := app.Group("/api/admin", s.requireAdmin)
 	admin.Get("/platforms", s.listPlatforms)
 	admin.Post("/platforms", s.createPlatform)
@@ -160,6 +172,21 @@ func (s *Server) routes() {
 	admin.Get("/keys", s.listKeys)
 	admin.Post("/keys/rotate", s.rotateKey)
 	admin.Get("/platforms/:id/bindings", s.launchBindingCounts) // issue 7
+	// Console (issue 6).
+	admin.Get("/presets", s.listPresets)
+	admin.Get("/settings", s.getSettings)
+	admin.Put("/settings", s.putSettings)
+	admin.Get("/pending", s.listPending)
+	admin.Post("/platforms/:id/status", s.setPlatformStatus)
+	admin.Post("/platforms/:id/deployments/:deployment/approve", s.approveDeployment)
+	admin.Post("/platforms/:id/deployments/:deployment/reject", s.rejectDeployment)
+	admin.Get("/launches", s.listLaunches)
+	admin.Get("/launches/:id", s.getLaunch)
+	admin.Get("/activities", s.listLibrary)
+	admin.Post("/activities", s.createLibraryActivity)
+	admin.Put("/activities/:id", s.updateLibraryActivity)
+	admin.Get("/outbox", s.outboxStatus)
+	admin.Post("/outbox/retry", s.outboxRetry)
 
 	if s.cfg.Demo != nil {
 		demo := adaptor.HTTPHandler(http.StripPrefix("/demo-lms", s.cfg.Demo))

@@ -33,6 +33,10 @@ type Config struct {
 	UserAgent string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// RegistrationTimeout and RegistrationMaxBytes limit each dynamic
+	// registration call (default 10 s and 256 KiB).
+	RegistrationTimeout  time.Duration
+	RegistrationMaxBytes int64
 }
 
 // Tool is the LTI 1.3 tool: it initiates logins, verifies launches and signs

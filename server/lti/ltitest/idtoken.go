@@ -202,7 +202,7 @@ func (p *Platform) claims(l launch, nonce string) map[string]any {
 		claimToolPlatform: map[string]any{
 			"guid":                p.guid,
 			"name":                p.opts.Name,
-			"product_family_code": productFamilyCode,
+			"product_family_code": p.productFamilyCode(),
 			"version":             "1.0",
 		},
 		claimPresentation: map[string]any{

@@ -123,6 +123,7 @@ func (p *Platform) handleOpenIDConfiguration(w http.ResponseWriter, r *http.Requ
 		"authorization_endpoint":                p.AuthURL(),
 		"token_endpoint":                        p.TokenURL(),
 		"jwks_uri":                              p.JWKSURL(),
+		"registration_endpoint":                 p.RegistrationEndpoint(),
 		"token_endpoint_auth_methods_supported": []string{"private_key_jwt"},
 		"token_endpoint_auth_signing_alg_values_supported": []string{"RS256"},
 		"scopes_supported":                      append([]string{"openid"}, allScopes...),
@@ -131,7 +132,7 @@ func (p *Platform) handleOpenIDConfiguration(w http.ResponseWriter, r *http.Requ
 		"claims_supported":                      []string{"sub", "iss", "name", "given_name", "family_name", "email"},
 		"subject_types_supported":               []string{"public", "pairwise"},
 		"https://purl.imsglobal.org/spec/lti-platform-configuration": map[string]any{
-			"product_family_code": productFamilyCode,
+			"product_family_code": p.productFamilyCode(),
 			"version":             "1.0",
 			"messages_supported": []map[string]any{
 				{"type": "LtiResourceLinkRequest"},

@@ -58,6 +58,9 @@ type Options struct {
 	// StorageSubjectPrefix is "org.imsglobal." for platforms that speak the
 	// older prefixed subjects (org.imsglobal.lti.put_data), as older Brightspace does.
 	StorageSubjectPrefix string
+	// ProductFamilyCode is announced in the platform configuration (dynamic
+	// registration); default "ltibox-emulator". Pass "moodle" to look like Moodle.
+	ProductFamilyCode string
 }
 
 // Platform is one emulated LMS. All methods are safe for concurrent use.
@@ -109,7 +112,10 @@ type Platform struct {
 	delay    time.Duration
 	requests []Request
 
-	storageFault string
+	storageFault  string
+	regTokens     map[string]*registrationToken // dynamic registration (registration.go)
+	dynRegs       []DynamicRegistration
+	deploymentSeq int
 
 	kfMu     sync.Mutex
 	keyfuncs map[string]keyfunc.Keyfunc // tool JWKS URL -> cached key set
@@ -214,6 +220,9 @@ func (p *Platform) routes() http.Handler {
 	// Issue 7: platform storage.
 	mux.HandleFunc("GET /storage-frame", p.handleStorageFrame)
 	mux.HandleFunc("GET /platform-storage.js", handlePlatformStorageJS)
+	mux.HandleFunc("POST /register", p.handleRegister) // dynamic registration (registration.go)
+	mux.HandleFunc("GET /register-tool", p.handleRegisterTool)
+	mux.HandleFunc("GET /register-tool.js", handleRegisterToolJS)
 	return p.record(mux)
 }
 

@@ -1,0 +1,60 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/ltibox/ltibox/server/model"
+)
+
+// TestConsole_OutboxStatusAndRetry: scores the LMS refused show as failed
+// with the LMS's answer; after the fix, Retry delivers them. Only a signed-in
+// admin with the CSRF token may requeue.
+func TestConsole_OutboxStatusAndRetry(t *testing.T) {
+	h := newHarness(t)
+	cookie, csrf := h.signedIn()
+	tok, li := h.gradedLaunch("student")
+	h.grade(tok)
+	h.lms.SetOutage("/ags/", http.StatusBadRequest)
+	startOutbox(h)
+	seven := 7.0
+	if resp, body := h.apiSend("POST", "/api/v1/grade/score", tok, model.ScoreSubmission{ScoreGiven: &seven}); resp.StatusCode != 201 {
+		t.Fatalf("submit: %d %s", resp.StatusCode, body)
+	}
+	total := h.queued()
+	waitFor(t, "the refusals", func() bool {
+		counts, _ := h.db.CountOutbox(context.Background())
+		return counts[model.DeliveryFailed] == total
+	})
+	resp, body := h.consoleCall("GET", "/api/admin/outbox", cookie, "", "")
+	var st model.OutboxStatus
+	if err := json.Unmarshal([]byte(body), &st); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("outbox status: %d %s", resp.StatusCode, body)
+	}
+	if st.Counts[model.DeliveryFailed] != total || len(st.Items) != total || st.Items[0].Score.Delivery.LastStatus != 400 || st.Items[0].Subject != "student" {
+		t.Fatalf("outbox status = %s", body)
+	}
+	if resp, _ := h.consoleCall("GET", "/api/admin/outbox", "", "", ""); resp.StatusCode != 401 {
+		t.Errorf("outbox without a session = %d", resp.StatusCode)
+	}
+	if resp, _ := h.consoleCall("POST", "/api/admin/outbox/retry", cookie, "", ""); resp.StatusCode != 403 {
+		t.Errorf("retry without CSRF = %d", resp.StatusCode)
+	}
+	if counts, _ := h.db.CountOutbox(context.Background()); counts[model.DeliveryFailed] != total {
+		t.Errorf("a refused retry changed the outbox: %v", counts)
+	}
+	h.lms.EndOutage()
+	if resp, body := h.consoleCall("POST", "/api/admin/outbox/retry", cookie, csrf, ""); resp.StatusCode != 200 || !strings.Contains(body, `"requeued":`) {
+		t.Fatalf("retry = %d %s", resp.StatusCode, body)
+	}
+	waitFor(t, "delivery after retry", func() bool {
+		counts, _ := h.db.CountOutbox(context.Background())
+		return counts[model.DeliveryDelivered] == total
+	})
+	if n := len(h.lms.Scores(li)); n == 0 {
+		t.Errorf("the gradebook received nothing")
+	}
+}

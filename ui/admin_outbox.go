@@ -1,0 +1,72 @@
+package ui
+
+import (
+	"strconv"
+
+	"github.com/ltibox/ltibox/server/model"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// renderOutbox is the grade outbox status: scores on their way to gradebooks.
+func (c *adminConsole) renderOutbox() app.UI {
+	counts := c.outbox.Counts
+	count := func(state string) string { return strconv.Itoa(counts[state]) }
+	return app.Section().Aria("labelledby", "page-heading").Body(
+		app.H1().ID("page-heading").Text("Grade outbox"),
+		app.P().Text("Every score is saved in ltibox first, then delivered to the LMS gradebook. Retrying scores wait for the LMS to come back; failed ones need a fix (the LMS's own words are shown), then Retry."),
+		app.Dl().Class("facts").ID("outbox-counts").Body(
+			app.Dt().Text("Pending"), app.Dd().ID("count-pending").Text(count(model.DeliveryPending)),
+			app.Dt().Text("Retrying"), app.Dd().ID("count-retrying").Text(count(model.DeliveryRetrying)),
+			app.Dt().Text("Failed"), app.Dd().ID("count-failed").Text(count(model.DeliveryFailed)),
+			app.Dt().Text("Delivered"), app.Dd().ID("count-delivered").Text(count(model.DeliveryDelivered)),
+		),
+		app.Button().Type("button").ID("retry-all").Text("Retry all not delivered").OnClick(func(ctx app.Context, e app.Event) {
+			c.run(ctx, "Requeueing…", "Requeued every score not delivered.", func() error { return c.api.RetryOutbox(ctx, nil) })
+		}),
+		c.searchBox("outbox-search", "Search scores"),
+		exportButton("outbox-csv", "outbox.csv", func() [][]string {
+			out := [][]string{{"id", "user", "line_item", "score", "state", "attempts", "error"}}
+			for _, it := range c.outbox.Items {
+				out = append(out, []string{strconv.FormatInt(it.ID, 10), outboxUser(it), it.Target.Label, outboxScore(it), it.Score.Delivery.State, strconv.Itoa(it.Score.Delivery.Attempts), it.Score.Delivery.Error})
+			}
+			return out
+		}),
+		app.Table().ID("outbox").Body(
+			app.Caption().Text("Scores not delivered yet"),
+			app.THead().Body(app.Tr().Body(th("Learner"), th("Activity"), th("Score"), th("State"), th("Attempts"), th("Next attempt / LMS answer"), th("Action"))),
+			app.TBody().Body(app.Range(c.outbox.Items).Slice(func(i int) app.UI {
+				it := c.outbox.Items[i]
+				d := it.Score.Delivery
+				if !c.matches(outboxUser(it), it.Target.Label, d.State, d.Error) {
+					return nil
+				}
+				next := d.Error
+				if d.NextAttemptAt != nil && d.State == model.DeliveryRetrying {
+					next = d.NextAttemptAt.UTC().Format("2006-01-02 15:04:05") + " UTC " + d.Error
+				}
+				return app.Tr().Class("outbox-"+d.State).Body(
+					app.Th().Attr("scope", "row").Text(outboxUser(it)), app.Td().Text(it.Target.Label), app.Td().Text(outboxScore(it)),
+					app.Td().Text(d.State), app.Td().Text(strconv.Itoa(d.Attempts)), app.Td().Text(next),
+					app.Td().Body(app.Button().Type("button").Text("Retry").Aria("label", "Retry score "+strconv.FormatInt(it.ID, 10)).
+						OnClick(func(ctx app.Context, e app.Event) {
+							c.run(ctx, "Requeueing…", "Requeued.", func() error { return c.api.RetryOutbox(ctx, []int64{it.ID}) })
+						}, app.EventScope(it.ID))),
+				)
+			})),
+		),
+	)
+}
+
+func outboxUser(it model.OutboxItem) string {
+	if it.UserName != "" {
+		return it.UserName
+	}
+	return it.Subject
+}
+
+func outboxScore(it model.OutboxItem) string {
+	if it.Score.ScoreGiven == nil {
+		return "—"
+	}
+	return strconv.FormatFloat(*it.Score.ScoreGiven, 'f', -1, 64) + " / " + strconv.FormatFloat(it.Score.ScoreMaximum, 'f', -1, 64)
+}

@@ -1,0 +1,245 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/ltibox/ltibox/server/model"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// preset returns the preset with the key (zero value if unknown).
+func (c *adminConsole) preset(key string) model.Preset {
+	for _, p := range c.presets {
+		if p.Key == key {
+			return p
+		}
+	}
+	return model.Preset{Key: key, Label: key}
+}
+
+// fillPreset pre-fills the form from a preset; "{site}" becomes the LMS address.
+func (c *adminConsole) fillPreset() {
+	p := c.preset(c.form.Preset)
+	site := strings.TrimRight(strings.TrimSpace(c.site), "/")
+	fill := func(tmpl string) string {
+		if tmpl == "" || (strings.Contains(tmpl, "{site}") && site == "") {
+			return ""
+		}
+		return strings.ReplaceAll(tmpl, "{site}", site)
+	}
+	c.form.Issuer, c.form.AuthURL, c.form.TokenURL, c.form.JWKSURL = fill(p.Issuer), fill(p.AuthURL), fill(p.TokenURL), fill(p.JWKSURL)
+	c.form.TokenAudience = p.TokenAudience
+	isLabel := c.form.Name == ""
+	for _, q := range c.presets {
+		isLabel = isLabel || c.form.Name == q.Label
+	}
+	if isLabel {
+		c.form.Name = p.Label
+	}
+}
+
+func (c *adminConsole) openAdd(ctx app.Context, e app.Event) {
+	c.showForm, c.editID, c.site, c.firstDep, c.errMsg = true, 0, "", "", ""
+	c.form = model.PlatformInput{Preset: "moodle"}
+	c.fillPreset()
+}
+
+func (c *adminConsole) openEdit(p model.Platform) {
+	c.showForm, c.editID, c.site, c.firstDep, c.errMsg = true, p.ID, "", "", ""
+	c.form = model.PlatformInput{Name: p.Name, Issuer: p.Issuer, ClientID: p.ClientID, AuthURL: p.AuthURL, TokenURL: p.TokenURL,
+		TokenAudience: p.TokenAudience, JWKSURL: p.JWKSURL, Preset: p.Preset, Status: p.Status, AllowAnonymous: p.AllowAnonymous}
+}
+
+func (c *adminConsole) savePlatform(ctx app.Context, e app.Event) {
+	ctx = c.mctx
+	e.PreventDefault()
+	in, id := c.form, c.editID
+	if id == 0 && strings.TrimSpace(c.firstDep) != "" {
+		in.Deployments = []string{strings.TrimSpace(c.firstDep)}
+	}
+	c.status, c.errMsg = "Saving the platform…", ""
+	ctx.Async(func() {
+		var p model.Platform
+		var err error
+		if id == 0 {
+			p, err = c.api.CreatePlatform(ctx, in)
+		} else {
+			p, err = c.api.UpdatePlatform(ctx, id, in)
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				c.status, c.errMsg = "", model.ErrorMessage(err)
+				return
+			}
+			c.showForm, c.shown, c.status = false, p.ID, "Saved "+p.Name+". Now enter ltibox's URLs in the LMS (below)."
+			c.reload(ctx)
+		})
+	})
+}
+
+func (c *adminConsole) renderPlatforms() app.UI {
+	return app.Section().Aria("labelledby", "page-heading").Body(
+		app.H1().ID("page-heading").Text("Platforms"),
+		app.P().Text("Each LMS that launches ltibox. Add one by hand with a preset, or let the LMS register itself with the dynamic registration link."),
+		app.Button().Type("button").ID("add-platform").Text("Add platform").OnClick(c.openAdd),
+		app.If(c.showForm, func() app.UI { return c.renderPlatformForm() }),
+		app.If(c.shown != 0, func() app.UI { return c.renderSetup() }),
+		c.searchBox("platform-search", "Search platforms"),
+		exportButton("platforms-csv", "platforms.csv", c.platformRows),
+		app.Table().ID("platforms").Body(
+			app.Caption().Text("Registered platforms"),
+			app.THead().Body(app.Tr().Body(th("Name"), th("LMS"), th("Issuer"), th("Client ID"), th("Status"), th("Deployments"), th("Actions"))),
+			app.TBody().Body(app.Range(c.platforms).Slice(func(i int) app.UI {
+				p := c.platforms[i]
+				if !c.matches(p.Name, p.Issuer, p.ClientID, p.Preset, p.Status) {
+					return nil
+				}
+				deps := []string{}
+				for _, d := range p.Deployments {
+					deps = append(deps, d.DeploymentID)
+				}
+				toggle, next := "Disable", "disabled"
+				if p.Status != "active" {
+					toggle, next = "Activate", "active"
+				}
+				scope := app.EventScope(p.ID)
+				return app.Tr().DataSet("platform", p.ID).Body(
+					app.Th().Attr("scope", "row").Text(p.Name),
+					app.Td().Text(c.preset(p.Preset).Label),
+					app.Td().Text(p.Issuer),
+					app.Td().Text(p.ClientID),
+					app.Td().Class("status-"+p.Status).Text(p.Status),
+					app.Td().Text(strings.Join(deps, ", ")),
+					app.Td().Class("actions").Body(
+						app.Button().Type("button").Text("Setup").Aria("label", "Show setup for "+p.Name).
+							OnClick(func(ctx app.Context, e app.Event) { c.shown = p.ID }, scope),
+						app.Button().Type("button").Text("Edit").Aria("label", "Edit "+p.Name).
+							OnClick(func(ctx app.Context, e app.Event) { c.openEdit(p) }, scope),
+						app.Button().Type("button").Text(toggle).Aria("label", toggle+" "+p.Name).
+							OnClick(func(ctx app.Context, e app.Event) {
+								c.run(ctx, "Saving…", p.Name+" is now "+next+".", func() error { return c.api.SetPlatformStatus(ctx, p.ID, next) })
+							}, scope),
+						app.Button().Type("button").Class("danger").Text("Delete").Aria("label", "Delete "+p.Name).
+							OnClick(func(ctx app.Context, e app.Event) {
+								if !confirmed("Delete " + p.Name + "? Its deployments, users and sessions are removed too.") {
+									return
+								}
+								if c.shown == p.ID {
+									c.shown = 0
+								}
+								c.run(ctx, "Deleting…", "Deleted "+p.Name+".", func() error { return c.api.DeletePlatform(ctx, p.ID) })
+							}, scope),
+					),
+				)
+			})),
+		),
+		app.If(c.loaded == statusLoaded && len(c.platforms) == 0, func() app.UI {
+			return app.P().Text("No platform yet. Click Add platform, or paste the dynamic registration link into your LMS.")
+		}),
+	)
+}
+
+func (c *adminConsole) platformRows() [][]string {
+	rows := [][]string{{"id", "name", "preset", "issuer", "client_id", "status", "deployments"}}
+	for _, p := range c.platforms {
+		deps := []string{}
+		for _, d := range p.Deployments {
+			deps = append(deps, d.DeploymentID)
+		}
+		rows = append(rows, []string{strconv.FormatInt(p.ID, 10), p.Name, p.Preset, p.Issuer, p.ClientID, p.Status, strings.Join(deps, " ")})
+	}
+	return rows
+}
+
+func field(id, label, value string, into *string, c *adminConsole, help string) app.UI {
+	return app.Div().Class("field").Body(
+		app.Label().For(id).Text(label),
+		app.Input().Type("text").ID(id).Name(id).Value(value).OnInput(c.ValueTo(into)),
+		app.If(help != "", func() app.UI { return app.P().Class("help").Text(help) }),
+	)
+}
+
+func (c *adminConsole) renderPlatformForm() app.UI {
+	title := "Add a platform"
+	if c.editID != 0 {
+		title = "Edit platform"
+	}
+	p := c.preset(c.form.Preset)
+	return app.Form().ID("platform-form").OnSubmit(c.savePlatform).Body(
+		app.FieldSet().Body(
+			app.Legend().Text(title),
+			app.Div().Class("field").Body(
+				app.Label().For("preset").Text("LMS"),
+				app.Select().ID("preset").Name("preset").OnChange(func(ctx app.Context, e app.Event) {
+					c.form.Preset = ctx.JSSrc().Get("value").String()
+					c.fillPreset()
+				}).Body(app.Range(c.presets).Slice(func(i int) app.UI {
+					o := app.Option().Value(c.presets[i].Key).Text(c.presets[i].Label)
+					if c.presets[i].Key == c.form.Preset {
+						o = o.Selected(true)
+					}
+					return o
+				})),
+			),
+			app.If(c.editID == 0, func() app.UI {
+				return app.Div().Class("field").Body(
+					app.Label().For("site").Text("LMS address (fills in the URLs)"),
+					app.Input().Type("url").ID("site").Name("site").Placeholder("https://moodle.school.example").Value(c.site).
+						OnInput(func(ctx app.Context, e app.Event) {
+							c.site = ctx.JSSrc().Get("value").String()
+							c.fillPreset()
+						}),
+				)
+			}),
+			field("name", "Name", c.form.Name, &c.form.Name, c, ""),
+			field("issuer", "Issuer (iss)", c.form.Issuer, &c.form.Issuer, c, ""),
+			field("client-id", "Client ID", c.form.ClientID, &c.form.ClientID, c, "The LMS shows it after you add ltibox there."),
+			field("auth-url", "OIDC authorization URL", c.form.AuthURL, &c.form.AuthURL, c, ""),
+			field("token-url", "Access token URL", c.form.TokenURL, &c.form.TokenURL, c, ""),
+			field("token-audience", "Token audience (optional)", c.form.TokenAudience, &c.form.TokenAudience, c, "Only if the LMS expects another audience than the token URL (Brightspace)."),
+			field("jwks-url", "Public keyset (JWKS) URL", c.form.JWKSURL, &c.form.JWKSURL, c, ""),
+			app.If(c.editID == 0, func() app.UI {
+				return field("deployment", "Deployment ID", c.firstDep, &c.firstDep, c, p.DeploymentNote)
+			}),
+			app.Div().Class("form-actions").Body(
+				app.Button().Type("submit").ID("save-platform").Text("Save platform"),
+				app.Button().Type("button").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { c.showForm = false }),
+			),
+		),
+	)
+}
+
+// renderSetup shows the exact URLs and JSON to paste into the LMS.
+func (c *adminConsole) renderSetup() app.UI {
+	var p *model.Platform
+	for i := range c.platforms {
+		if c.platforms[i].ID == c.shown {
+			p = &c.platforms[i]
+		}
+	}
+	if p == nil {
+		return nil
+	}
+	u := p.ToolURLs
+	row := func(id, label, value string) []app.UI {
+		return []app.UI{app.Dt().Text(label), app.Dd().Body(app.Code().ID(id).Text(value))}
+	}
+	items := []app.UI{}
+	items = append(items, row("url-login", "Login (OIDC initiation) URL", u.LoginURL)...)
+	items = append(items, row("url-redirect", "Redirect URI", u.RedirectURL)...)
+	items = append(items, row("url-target", "Target link URI (tool URL)", u.TargetLinkURI)...)
+	items = append(items, row("url-deeplink", "Deep linking URL", u.DeepLinkingURL)...)
+	items = append(items, row("url-jwks", "Public keyset (JWKS) URL", u.JWKSURL)...)
+	items = append(items, row("url-domain", "Tool domain", u.Domain)...)
+	return app.Section().ID("setup").Class("setup").Aria("labelledby", "setup-heading").Body(
+		app.H2().ID("setup-heading").Text("Set up ltibox in "+p.Name),
+		app.P().Class("where").Text(p.Setup.Where),
+		app.Dl().Class("facts").Body(items...),
+		app.If(p.Setup.DeploymentNote != "", func() app.UI { return app.P().Text(p.Setup.DeploymentNote) }),
+		app.Label().For("setup-json").Text(p.Setup.JSONLabel),
+		app.Textarea().ID("setup-json").ReadOnly(true).Rows(14).Text(p.Setup.JSON),
+		app.If(p.Setup.Hint != "", func() app.UI { return app.P().Class("note").Text(p.Setup.Hint) }),
+		app.Button().Type("button").Text("Close setup").OnClick(func(ctx app.Context, e app.Event) { c.shown = 0 }),
+	)
+}
