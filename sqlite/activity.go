@@ -189,9 +189,16 @@ func (db *DB) SeedActivities(ctx context.Context) error {
 // UpsertResourceLink records a resource link; a non-zero ActivityID or LineItemURL
 // replaces the stored one, zero values keep what is stored.
 func (db *DB) UpsertResourceLink(ctx context.Context, rl *model.ResourceLink) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error { return db.upsertResourceLinkTx(ctx, tx, rl) })
+	if err != nil {
+		return fmt.Errorf("upsert resource link: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) upsertResourceLinkTx(ctx context.Context, tx *sql.Tx, rl *model.ResourceLink) error {
 	now := db.now()
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO resource_links (registration_id, deployment_id, context_id, resource_link_id, title, activity_id, line_item_url, updated_at)
+	err := db.txQueryRow(ctx, tx, `INSERT INTO resource_links (registration_id, deployment_id, context_id, resource_link_id, title, activity_id, line_item_url, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (registration_id, deployment_id, resource_link_id) DO UPDATE SET
 				context_id = COALESCE(excluded.context_id, resource_links.context_id),
@@ -200,11 +207,10 @@ func (db *DB) UpsertResourceLink(ctx context.Context, rl *model.ResourceLink) er
 				line_item_url = CASE WHEN excluded.line_item_url != '' THEN excluded.line_item_url ELSE resource_links.line_item_url END,
 				updated_at = excluded.updated_at
 			RETURNING id, COALESCE(activity_id, 0), line_item_url, title`,
-			rl.RegistrationID, rl.DeploymentID, nullID(rl.ContextID), rl.ResourceLinkID, rl.Title, nullID(rl.ActivityID), rl.LineItemURL, now.Unix()).
-			Scan(&rl.ID, &rl.ActivityID, &rl.LineItemURL, &rl.Title)
-	})
+		rl.RegistrationID, rl.DeploymentID, nullID(rl.ContextID), rl.ResourceLinkID, rl.Title, nullID(rl.ActivityID), rl.LineItemURL, now.Unix()).
+		Scan(&rl.ID, &rl.ActivityID, &rl.LineItemURL, &rl.Title)
 	if err != nil {
-		return fmt.Errorf("upsert resource link: %w", err)
+		return err
 	}
 	rl.UpdatedAt = now.Truncate(time.Second)
 	return nil

@@ -24,18 +24,29 @@ func (db *DB) AddLaunchAttempt(ctx context.Context, a *model.LaunchAttempt) erro
 	if err != nil {
 		return fmt.Errorf("add launch attempt: %w", err)
 	}
+	return db.tx(ctx, func(tx *sql.Tx) error { return db.addLaunchAttemptTx(ctx, tx, a, header, claims) })
+}
+
+// addLaunchAttemptTx inserts one entry and, every 64 entries, drops those
+// beyond the newest launchLogKeep (pruning on every launch costs a statement).
+func (db *DB) addLaunchAttemptTx(ctx context.Context, tx *sql.Tx, a *model.LaunchAttempt, header, claims []byte) error {
 	a.CreatedAt = db.now()
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO launch_log (created_at, registration_id, issuer, client_id, deployment_id, message_type, ok, check_name, title, message, header_json, claims_json)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			a.CreatedAt.UnixMilli(), nullID(a.RegistrationID), a.Issuer, a.ClientID, a.DeploymentID, a.MessageType, a.OK, a.Check, a.Title, a.Message, string(header), string(claims))
-		if err != nil {
-			return fmt.Errorf("add launch attempt: %w", err)
+	st, err := db.txStmt(ctx, tx, `INSERT INTO launch_log (created_at, registration_id, issuer, client_id, deployment_id, message_type, ok, check_name, title, message, header_json, claims_json)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("add launch attempt: %w", err)
+	}
+	res, err := st.ExecContext(ctx, a.CreatedAt.UnixMilli(), nullID(a.RegistrationID), a.Issuer, a.ClientID, a.DeploymentID, a.MessageType, a.OK, a.Check, a.Title, a.Message, string(header), string(claims))
+	if err != nil {
+		return fmt.Errorf("add launch attempt: %w", err)
+	}
+	a.ID, _ = res.LastInsertId()
+	if a.ID%64 == 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM launch_log WHERE id <= ?`, a.ID-launchLogKeep); err != nil {
+			return fmt.Errorf("prune launch log: %w", err)
 		}
-		a.ID, _ = res.LastInsertId()
-		_, err = tx.ExecContext(ctx, `DELETE FROM launch_log WHERE id <= ?`, a.ID-launchLogKeep)
-		return err
-	})
+	}
+	return nil
 }
 
 func orEmpty(m map[string]any) map[string]any {

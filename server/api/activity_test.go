@@ -206,3 +206,23 @@ func TestLinkRouting(t *testing.T) {
 		t.Errorf("activity of a deep-linking session: %d", st)
 	}
 }
+
+// A deep-linked custom activity_id owned by another course is recorded without
+// its activity (the launch itself stays valid): a course cannot open another
+// course's activity by editing a custom parameter in its LMS.
+func TestLaunch_OtherCoursesActivityIsNotOpened(t *testing.T) {
+	h := newHarness(t)
+	h.lms.AddCourse(ltitest.Course{ID: "course-202", Label: "OTHER", Title: "Other course"})
+	h.lms.Enroll("course-202", "instructor", ltitest.RoleInstructor)
+	_, _ = h.launchToken(t, ltitest.LaunchSpec{UserID: "instructor", CourseID: "course-202", ResourceLinkID: "x"})
+	sess, _ := h.db.ResourceLinkOf(context.Background(), h.reg.ID, "1", "x")
+	secret := &model.Activity{Title: "Other course's quiz", ContextID: sess.ContextID}
+	if err := h.db.CreateActivity(context.Background(), secret); err != nil {
+		t.Fatal(err)
+	}
+	_, path := h.launchToken(t, ltitest.LaunchSpec{ResourceLinkID: "steal", Custom: map[string]string{"activity_id": fmt.Sprint(secret.ID)}})
+	rl, err := h.db.ResourceLinkOf(context.Background(), h.reg.ID, "1", "steal")
+	if path != "/app/" || err != nil || rl.ActivityID != 0 || !strings.Contains(h.logs.String(), "launch names an unusable activity") {
+		t.Errorf("another course's activity: landing %s, link %+v, %v", path, rl, err)
+	}
+}

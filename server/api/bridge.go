@@ -163,8 +163,8 @@ func (s *Server) completeStorageLaunch(c *fiber.Ctx) error {
 		Error:            c.FormValue("error"),
 		ErrorDescription: c.FormValue("error_description"),
 	})
-	s.recordLaunch(c, l, err) // launch log and approval queue (issue 6)
 	if err != nil {
+		s.recordLaunch(c, l, err) // launch log and approval queue
 		return err
 	}
 	return s.finishLaunch(c, l, lti.BindingStorage)

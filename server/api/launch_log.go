@@ -16,11 +16,8 @@ import (
 // signature; a successful one keeps only who/where. Failures only cost a log line.
 func (s *Server) recordLaunch(c *fiber.Ctx, l *lti.Launch, err error) {
 	ctx := c.UserContext()
-	a := &model.LaunchAttempt{OK: err == nil}
-	if l != nil {
-		a.RegistrationID, a.Issuer, a.ClientID = l.Registration.ID, l.Registration.Issuer, l.Registration.ClientID
-		a.DeploymentID, a.MessageType = l.Claims.DeploymentID, l.Claims.MessageType
-	}
+	a := launchAttempt(l)
+	a.OK = err == nil
 	if err != nil {
 		a.Header, a.Claims = lti.DecodeUnverified(c.FormValue("id_token"))
 		a.DeploymentID = claimString(a.Claims, lti.ClaimDeploymentID)
@@ -50,6 +47,17 @@ func (s *Server) recordLaunch(c *fiber.Ctx, l *lti.Launch, err error) {
 	if lerr := s.db.AddLaunchAttempt(ctx, a); lerr != nil {
 		s.log.Warn("launch log", "err", lerr)
 	}
+}
+
+// launchAttempt is the launch-log entry of a launch (successful ones are written
+// with the session, failed ones by recordLaunch).
+func launchAttempt(l *lti.Launch) *model.LaunchAttempt {
+	a := &model.LaunchAttempt{OK: true}
+	if l != nil {
+		a.RegistrationID, a.Issuer, a.ClientID = l.Registration.ID, l.Registration.Issuer, l.Registration.ClientID
+		a.DeploymentID, a.MessageType = l.Claims.DeploymentID, l.Claims.MessageType
+	}
+	return a
 }
 
 // recordLogin logs a refused login initiation (an unregistered issuer or

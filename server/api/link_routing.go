@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gofiber/fiber/v2"
-
 	"github.com/ltibox/ltibox/server/lti"
 	"github.com/ltibox/ltibox/server/model"
 )
@@ -16,49 +14,37 @@ const customActivityID = "activity_id"
 // pathActivity is the SPA view a resource-link launch opens.
 const pathActivity = "/app/activity"
 
-// landingFor records the launched link and returns the SPA path the launch
-// opens: the activity page for a link with an activity, landingPath otherwise.
-// Every path that finishes a launch (cookie or platform storage) calls it.
-func (s *Server) landingFor(c *fiber.Ctx, sess *model.LaunchSession) string {
-	if s.recordResourceLink(c, sess) {
-		return pathActivity
-	}
-	return landingPath(sess)
-}
-
-// recordResourceLink remembers the launched link and, when the link carries
-// custom.activity_id (it was made by deep linking), which activity it opens.
-// A link without it keeps its stored mapping, or stays unset until an
-// instructor chooses. A custom id naming an activity this course cannot use
-// is ignored (logged): the launch itself is valid and must not fail for it.
-// It reports whether the link opens an activity; an unset link lands on the
-// home page, which offers the one-time choice (instructors) or says to ask.
-func (s *Server) recordResourceLink(c *fiber.Ctx, sess *model.LaunchSession) bool {
+// linkOf is the resource link a launch records, with the activity named by
+// custom.activity_id when the link was made by deep linking. A link without it
+// keeps its stored mapping, or stays unset until an instructor chooses. The
+// store checks that this course may use the named activity (its own or the
+// library) when it records the launch; a launch naming another course's
+// activity is valid, so it is recorded without it rather than refused.
+func linkOf(sess *model.LaunchSession) *model.ResourceLink {
 	if sess.MessageType != lti.MessageResourceLink || sess.ResourceLinkID == "" {
-		return false
+		return nil
 	}
 	rl := &model.ResourceLink{RegistrationID: sess.RegistrationID, DeploymentID: sess.DeploymentID,
 		ResourceLinkID: sess.ResourceLinkID, Title: sess.LinkTitle}
-	if sess.Context != nil {
-		rl.ContextID = sess.Context.ID
-	}
 	if sess.Claims.AGS != nil {
 		rl.LineItemURL = sess.Claims.AGS.LineItem
 	}
 	if raw := strings.TrimSpace(sess.Claims.Custom[customActivityID]); raw != "" {
-		id, err := strconv.ParseInt(raw, 10, 64)
-		if err == nil {
-			_, err = s.visibleActivity(c.UserContext(), sess, id)
-		}
-		if err != nil {
-			s.log.Warn("launch names an unusable activity", "custom_activity_id", raw, "resource_link_id", sess.ResourceLinkID, "err", err)
-		} else {
+		if id, err := strconv.ParseInt(raw, 10, 64); err == nil && id > 0 {
 			rl.ActivityID = id
+		} else {
+			rl.ActivityID = -1 // not a number: recorded as refused below
 		}
 	}
-	if err := s.db.UpsertResourceLink(c.UserContext(), rl); err != nil {
-		s.log.Warn("record resource link", "resource_link_id", sess.ResourceLinkID, "err", err)
-		return false
+	return rl
+}
+
+// landingFor is the SPA path a recorded launch opens: the activity page for a
+// link with an activity; landingPath otherwise (an unset link lands on the home
+// page, which offers the one-time choice to instructors and says to ask otherwise).
+func landingFor(sess *model.LaunchSession, rl *model.ResourceLink) string {
+	if rl != nil && rl.ActivityID > 0 {
+		return pathActivity
 	}
-	return rl.ActivityID != 0
+	return landingPath(sess)
 }

@@ -98,8 +98,8 @@ func (s *Server) launch(c *fiber.Ctx) error {
 	if state != "" && bound != "" {
 		c.Response().Header.Add(fiber.HeaderSetCookie, stateCookie(state, -1))
 	}
-	s.recordLaunch(c, l, err) // launch log and approval queue (issue 6)
 	if err != nil {
+		s.recordLaunch(c, l, err) // launch log and approval queue
 		return err
 	}
 	return s.finishLaunch(c, l, cookieBinding(l.Login))
@@ -108,17 +108,33 @@ func (s *Server) launch(c *fiber.Ctx) error {
 // finishLaunch is the one ending of every verified launch, whatever bound the
 // state (cookie, platform storage, new window): store the session, log the
 // binding, learn the LMS origin for the CSP, record the link, open the app.
+//
+// The session, the resource link and the launch-log entry are written in one
+// transaction (sqlite.CreateLaunch): the launch path is measured.
 func (s *Server) finishLaunch(c *fiber.Ctx, l *lti.Launch, binding string) error {
 	l.Login.Binding = binding
-	token, sess, err := s.startSession(c, l)
+	token, err := lti.NewToken()
 	if err != nil {
 		return err
 	}
+	sess := sessionFromLaunch(l)
+	sess.ExpiresAt = s.tool.Config().Now().Add(s.cfg.SessionTTL)
+	rl := linkOf(sess)
+	invalid := rl != nil && rl.ActivityID < 0
+	if invalid {
+		rl.ActivityID = 0
+	}
+	refused, err := s.db.CreateLaunch(c.UserContext(), lti.HashToken(token), sess, rl, launchAttempt(l))
+	if err != nil {
+		return err
+	}
+	if refused || invalid {
+		s.log.Warn("launch names an unusable activity", "custom_activity_id", sess.Claims.Custom[customActivityID], "resource_link_id", sess.ResourceLinkID)
+	}
 	s.logLaunch(sess)
 	s.learnFrameOrigins(c, sess)
-	landing := s.landingFor(c, sess) // records the link; a link with an activity opens it
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Redirect(landing+"#session="+token, fiber.StatusSeeOther)
+	return c.Redirect(landingFor(sess, rl)+"#session="+token, fiber.StatusSeeOther)
 }
 
 // learnFrameOrigins remembers where this verified launch came from, so the CSP
@@ -150,20 +166,6 @@ func landingPath(s *model.LaunchSession) string {
 		return "/app/picker"
 	}
 	return "/app/"
-}
-
-// startSession stores the launch session and returns its bearer token.
-func (s *Server) startSession(c *fiber.Ctx, l *lti.Launch) (string, *model.LaunchSession, error) {
-	token, err := lti.NewToken()
-	if err != nil {
-		return "", nil, err
-	}
-	sess := sessionFromLaunch(l)
-	sess.ExpiresAt = s.tool.Config().Now().Add(s.cfg.SessionTTL)
-	if err := s.db.CreateSession(c.UserContext(), lti.HashToken(token), sess); err != nil {
-		return "", nil, err
-	}
-	return token, sess, nil
 }
 
 // sessionFromLaunch turns verified claims into the stored session.
