@@ -89,7 +89,7 @@ func (c *adminConsole) renderPlatforms() app.UI {
 		exportButton("platforms-csv", "platforms.csv", c.platformRows),
 		app.Table().ID("platforms").Body(
 			app.Caption().Text("Registered platforms"),
-			app.THead().Body(app.Tr().Body(th("Name"), th("LMS"), th("Issuer"), th("Client ID"), th("Status"), th("Deployments"), th("Actions"))),
+			app.THead().Body(app.Tr().Body(th("Name"), th("LMS"), th("Issuer"), th("Client ID"), th("Status"), th("Deployments"), th("Launches by binding"), th("Actions"))),
 			app.TBody().Body(app.Range(c.platforms).Slice(func(i int) app.UI {
 				p := c.platforms[i]
 				if !c.matches(p.Name, p.Issuer, p.ClientID, p.Preset, p.Status) {
@@ -111,6 +111,7 @@ func (c *adminConsole) renderPlatforms() app.UI {
 					app.Td().Text(p.ClientID),
 					app.Td().Class("status-"+p.Status).Text(p.Status),
 					app.Td().Text(strings.Join(deps, ", ")),
+					app.Td().Class("bindings").Text(bindingSummary(p.Bindings)),
 					app.Td().Class("actions").Body(
 						app.Button().Type("button").Text("Setup").Aria("label", "Show setup for "+p.Name).
 							OnClick(func(ctx app.Context, e app.Event) { c.shown = p.ID }, scope),
@@ -141,15 +142,37 @@ func (c *adminConsole) renderPlatforms() app.UI {
 }
 
 func (c *adminConsole) platformRows() [][]string {
-	rows := [][]string{{"id", "name", "preset", "issuer", "client_id", "status", "deployments"}}
+	rows := [][]string{{"id", "name", "preset", "issuer", "client_id", "status", "deployments", "launches_by_binding"}}
 	for _, p := range c.platforms {
 		deps := []string{}
 		for _, d := range p.Deployments {
 			deps = append(deps, d.DeploymentID)
 		}
-		rows = append(rows, []string{strconv.FormatInt(p.ID, 10), p.Name, p.Preset, p.Issuer, p.ClientID, p.Status, strings.Join(deps, " ")})
+		rows = append(rows, []string{strconv.FormatInt(p.ID, 10), p.Name, p.Preset, p.Issuer, p.ClientID, p.Status, strings.Join(deps, " "), bindingSummary(p.Bindings)})
 	}
 	return rows
+}
+
+// bindingLabels name the three ways a launch proves it is the browser that
+// started the login, in the words an IT admin reads on the Platforms page.
+var bindingLabels = map[string]string{"cookie": "cookie", "storage": "platform storage", "window": "new window"}
+
+// bindingSummary reads "cookie 12 · platform storage 3", or "no launches yet".
+// Many storage or new-window launches mean the browsers block cookies in the
+// LMS iframe (Safari, or privacy settings).
+func bindingSummary(bs []model.LaunchBinding) string {
+	parts := []string{}
+	for _, b := range bs {
+		label := bindingLabels[b.Binding]
+		if label == "" {
+			label = b.Binding
+		}
+		parts = append(parts, label+" "+strconv.FormatInt(b.Launches, 10))
+	}
+	if len(parts) == 0 {
+		return "no launches yet"
+	}
+	return strings.Join(parts, " · ")
 }
 
 func field(id, label, value string, into *string, c *adminConsole, help string) app.UI {

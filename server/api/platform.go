@@ -8,6 +8,7 @@ import (
 
 	"github.com/ltibox/ltibox/server/lti"
 	"github.com/ltibox/ltibox/server/model"
+	"github.com/ltibox/ltibox/sqlite"
 )
 
 // PlatformInput is the body of create/update platform requests.
@@ -31,6 +32,9 @@ type PlatformView struct {
 	Deployments []*lti.Deployment `json:"deployments"`
 	ToolURLs    lti.ToolURLs      `json:"toolUrls"`
 	Setup       PlatformSetup     `json:"setup"` // where to paste what in this LMS (issue 6)
+	// Bindings: how launches bound the login to the browser (cookie, platform
+	// storage, new window), shown in the console per platform.
+	Bindings []sqlite.LaunchBindingCount `json:"bindings"`
 }
 
 // ValidateRegistration checks a registration before it is stored: every field
@@ -81,7 +85,11 @@ func (s *Server) platformView(c *fiber.Ctx, r *lti.Registration) (*PlatformView,
 	if deps == nil {
 		deps = []*lti.Deployment{}
 	}
-	return &PlatformView{Registration: r, Deployments: deps, ToolURLs: s.tool.URLs(), Setup: s.setupFor(r.Preset)}, nil
+	bindings, err := s.db.LaunchBindingCounts(c.UserContext(), r.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &PlatformView{Registration: r, Deployments: deps, ToolURLs: s.tool.URLs(), Setup: s.setupFor(r.Preset), Bindings: bindings}, nil
 }
 
 func (s *Server) listPlatforms(c *fiber.Ctx) error {

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"github.com/ltibox/ltibox/server/lti/ltitest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -176,5 +177,21 @@ func TestUnknownPathsAndDirectVisits(t *testing.T) {
 		if status != sc.status || !strings.Contains(body, sc.words) {
 			t.Errorf("%s %s: %d %s", sc.method, sc.path, status, body)
 		}
+	}
+}
+
+// The console shows per platform how launches bound the login to the browser.
+func TestAdminAPI_PlatformsShowLaunchBindings(t *testing.T) {
+	h := newHarness(t)
+	if status, body := h.adminCall("GET", "/api/admin/platforms", "admin-secret", ""); status != 200 || !strings.Contains(body, `"bindings":[]`) {
+		t.Errorf("before any launch: %d %s", status, body)
+	}
+	for i := 0; i < 2; i++ {
+		resp, _ := h.launch(ltitest.LaunchSpec{})
+		sessionToken(t, resp)
+	}
+	status, body := h.adminCall("GET", "/api/admin/platforms", "admin-secret", "")
+	if status != 200 || !strings.Contains(body, `"bindings":[{"binding":"cookie","launches":2`) {
+		t.Errorf("after two cookie launches: %d %s", status, body)
 	}
 }

@@ -122,6 +122,16 @@ type Platform struct {
 	Deployments    []Deployment  `json:"deployments"`
 	ToolURLs       ToolURLs      `json:"toolUrls"`
 	Setup          PlatformSetup `json:"setup"`
+	// Bindings counts how launches of this platform bound their login to the
+	// browser, so an admin sees how often cookies failed (storage, new window).
+	Bindings []LaunchBinding `json:"bindings"`
+}
+
+// LaunchBinding is how many launches of a platform used one binding.
+type LaunchBinding struct {
+	Binding  string    `json:"binding"` // cookie, storage, window
+	Launches int64     `json:"launches"`
+	LastAt   time.Time `json:"lastAt"`
 }
 
 // PlatformInput is the body of create/update platform requests.
