@@ -68,7 +68,7 @@ func cmdPlatform(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	defer tool.Close()
 	switch args[0] {
 	case "add":
-		r := in.Registration()
+		r := api.RegistrationOf(in)
 		if err := api.ValidateRegistration(tool, r); err != nil {
 			return err
 		}

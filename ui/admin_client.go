@@ -2,12 +2,10 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"strconv"
 
 	"github.com/ltibox/ltibox/server/model"
-	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
 // adminAPIBase is the prefix of the console's JSON API.
@@ -20,37 +18,13 @@ type adminClient struct {
 	csrf string
 }
 
+// do sends one console request with the CSRF token on every change (see doJSON).
 func (c *adminClient) do(ctx context.Context, method, path string, in, out any) error {
-	if app.IsServer {
-		return errServerSide
-	}
-	headers := map[string]any{"Accept": "application/json"}
+	headers := map[string]any{}
 	if method != "GET" && c.csrf != "" {
 		headers["X-CSRF-Token"] = c.csrf
 	}
-	var body string
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return model.Errorf(model.EINVALID, "This request could not be prepared.")
-		}
-		body = string(b)
-		headers["Content-Type"] = "application/json"
-	}
-	status, text, err := fetchText(ctx, method, adminAPIBase+path, headers, body)
-	if err != nil {
-		return err
-	}
-	if status < 200 || status > 299 {
-		return replyError(status, text)
-	}
-	if out == nil || status == 204 || text == "" {
-		return nil
-	}
-	if err := json.Unmarshal([]byte(text), out); err != nil {
-		return errBadReply
-	}
-	return nil
+	return doJSON(ctx, method, adminAPIBase+path, headers, in, out)
 }
 
 func (c *adminClient) Status(ctx context.Context) (s model.AdminStatus, err error) {

@@ -41,17 +41,23 @@ var (
 	errBadReply   = model.Errorf(model.EINTERNAL, "ltibox sent a reply this page could not read. Try again.")
 )
 
-// do sends one request; in (if not nil) is sent as JSON, and a 2xx reply body
-// is decoded into out (if not nil).
+// do sends one request with the launch's bearer token (see doJSON).
 func (c *client) do(ctx context.Context, method, path string, in, out any) error {
-	if app.IsServer {
-		return errServerSide
-	}
-
-	headers := map[string]any{"Accept": "application/json"}
+	headers := map[string]any{}
 	if c.token != "" {
 		headers["Authorization"] = "Bearer " + c.token
 	}
+	return doJSON(ctx, method, apiBase+path, headers, in, out)
+}
+
+// doJSON sends one request through window.fetch: in (if not nil) is sent as
+// JSON, and a 2xx reply body is decoded into out (if not nil). Both the
+// launch client and the admin console client use it.
+func doJSON(ctx context.Context, method, url string, headers map[string]any, in, out any) error {
+	if app.IsServer {
+		return errServerSide
+	}
+	headers["Accept"] = "application/json"
 	var body string
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -61,8 +67,7 @@ func (c *client) do(ctx context.Context, method, path string, in, out any) error
 		body = string(b)
 		headers["Content-Type"] = "application/json"
 	}
-
-	status, text, err := fetchText(ctx, method, apiBase+path, headers, body)
+	status, text, err := fetchText(ctx, method, url, headers, body)
 	if err != nil {
 		return err
 	}

@@ -11,20 +11,9 @@ import (
 	"github.com/ltibox/ltibox/sqlite"
 )
 
-// PlatformInput is the body of create/update platform requests.
-type PlatformInput struct {
-	Name           string   `json:"name"`
-	Issuer         string   `json:"issuer"`
-	ClientID       string   `json:"clientId"`
-	AuthURL        string   `json:"authUrl"`
-	TokenURL       string   `json:"tokenUrl"`
-	TokenAudience  string   `json:"tokenAudience"`
-	JWKSURL        string   `json:"jwksUrl"`
-	Preset         string   `json:"preset"`
-	Status         string   `json:"status"`
-	AllowAnonymous bool     `json:"allowAnonymous"`
-	Deployments    []string `json:"deployments"`
-}
+// PlatformInput is the body of create/update platform requests (the wire type
+// the console sends, shared through model).
+type PlatformInput = model.PlatformInput
 
 // PlatformView is a registration with its deployments and the tool URLs to paste into the LMS.
 type PlatformView struct {
@@ -71,8 +60,8 @@ func ValidateRegistration(tool *lti.Tool, r *lti.Registration) error {
 	return nil
 }
 
-// Registration converts the input to a registration (not yet validated).
-func (in PlatformInput) Registration() *lti.Registration {
+// RegistrationOf converts the input to a registration (not yet validated).
+func RegistrationOf(in PlatformInput) *lti.Registration {
 	return &lti.Registration{Name: in.Name, Issuer: in.Issuer, ClientID: in.ClientID, AuthURL: in.AuthURL, TokenURL: in.TokenURL,
 		TokenAudience: in.TokenAudience, JWKSURL: in.JWKSURL, Preset: in.Preset, Status: in.Status, AllowAnonymous: in.AllowAnonymous}
 }
@@ -113,7 +102,7 @@ func (s *Server) createPlatform(c *fiber.Ctx) error {
 	if err := c.BodyParser(&in); err != nil {
 		return model.Errorf(model.EINVALID, "The request body is not valid JSON.")
 	}
-	r := in.Registration()
+	r := RegistrationOf(in)
 	if err := ValidateRegistration(s.tool, r); err != nil {
 		return err
 	}
@@ -172,7 +161,7 @@ func (s *Server) updatePlatform(c *fiber.Ctx) error {
 	if err := c.BodyParser(&in); err != nil {
 		return model.Errorf(model.EINVALID, "The request body is not valid JSON.")
 	}
-	r := in.Registration()
+	r := RegistrationOf(in)
 	r.ID = id
 	if err := ValidateRegistration(s.tool, r); err != nil {
 		return err
