@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -341,6 +342,10 @@ func TestWebInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := fs.Stat(sub, "web/app.wasm.gz"); err != nil {
+		// make test builds the wasm first; only a bare `go test` outside CI may lack it.
+		if os.Getenv("CI") != "" {
+			t.Fatal("no wasm build in assets/web: CI must run `make test`, which builds it")
+		}
 		t.Skip("no wasm build in assets/web (run `make wasm`): skipping the browser test")
 	}
 	w, err := NewWeb(WebOptions{Assets: sub})
