@@ -36,7 +36,9 @@ type activityPage struct {
 	editing bool
 	draft   model.Activity
 	maxText string
-	editErr string
+	// startText and endText are the date inputs' datetime-local values.
+	startText, endText string
+	editErr            string
 }
 
 func newActivityPage() *activityPage { return &activityPage{status: statusLoading} }
@@ -224,6 +226,7 @@ func (p *activityPage) renderEditor() app.UI {
 		return app.P().Body(app.Button().Type("button").ID("edit-activity").Text("Edit this activity").OnClick(func(ctx app.Context, e app.Event) {
 			p.editing, p.draft, p.editErr = true, *p.link.Activity, ""
 			p.maxText = strconv.FormatFloat(p.draft.ScoreMaximum, 'g', -1, 64)
+			p.startText, p.endText = localInputValue(p.draft.StartAt), localInputValue(p.draft.EndAt)
 		}))
 	}
 	value := func(dst *string) app.EventHandler {
@@ -247,6 +250,7 @@ func (p *activityPage) renderEditor() app.UI {
 			app.If(p.draft.Graded, func() app.UI {
 				return app.P().Body(app.Label().For("edit-max").Text("Maximum score"), app.Input().Type("number").ID("edit-max").Min(0).Step(0.5).Value(p.maxText).OnChange(value(&p.maxText)))
 			}),
+			dateFields("edit-", &p.startText, &p.endText),
 			app.If(p.editErr != "", func() app.UI { return app.P().Class("alert alert-error").Role("alert").Text(p.editErr) }),
 			app.Div().Class("actions").Body(
 				save,
@@ -269,6 +273,10 @@ func (p *activityPage) saveEdit(ctx app.Context, e app.Event) {
 			return
 		}
 		d.ScoreMaximum = v
+	}
+	if err := applyDates(&d, p.startText, p.endText); err != nil {
+		p.editErr = model.ErrorMessage(err)
+		return
 	}
 	p.saving, p.editErr = true, ""
 	tok := p.token

@@ -13,7 +13,7 @@ func (c *adminConsole) renderActivities() app.UI {
 		app.H1().ID("page-heading").Text("Activities library"),
 		app.P().Text("Activities here are offered to every course in the deep-linking picker."),
 		app.Button().Type("button").ID("add-activity").Text("Add activity").OnClick(func(ctx app.Context, e app.Event) {
-			c.showAct, c.act = true, model.Activity{ScoreMaximum: 100}
+			c.openActivity(model.Activity{ScoreMaximum: 100})
 		}),
 		app.If(c.showAct, func() app.UI { return c.renderActivityForm() }),
 		c.searchBox("activity-search", "Search activities"),
@@ -42,12 +42,18 @@ func (c *adminConsole) renderActivities() app.UI {
 				return app.Tr().Body(
 					app.Th().Attr("scope", "row").Text(a.Title), app.Td().Text(graded), app.Td().Text(a.Tag), app.Td().Text(state),
 					app.Td().Body(app.Button().Type("button").Text("Edit").Aria("label", "Edit "+a.Title).OnClick(func(ctx app.Context, e app.Event) {
-						c.showAct, c.act = true, a
+						c.openActivity(a)
 					}, app.EventScope(a.ID))),
 				)
 			})),
 		),
 	)
+}
+
+// openActivity shows the activity form filled with a.
+func (c *adminConsole) openActivity(a model.Activity) {
+	c.showAct, c.act = true, a
+	c.actStart, c.actEnd = localInputValue(a.StartAt), localInputValue(a.EndAt)
 }
 
 func (c *adminConsole) renderActivityForm() app.UI {
@@ -62,8 +68,12 @@ func (c *adminConsole) renderActivityForm() app.UI {
 	return app.Form().ID("activity-form").OnSubmit(func(ctx app.Context, e app.Event) {
 		e.PreventDefault()
 		in := c.act
-		c.run(ctx, "Saving…", "Saved "+in.Title+".", func() error { _, err := c.api.SaveActivity(ctx, in); return err })
-		c.showAct = false
+		if err := applyDates(&in, c.actStart, c.actEnd); err != nil {
+			c.status, c.errMsg = "", model.ErrorMessage(err)
+			return
+		}
+		c.run(ctx, "Saving…", "Saved "+in.Title+".", func() error { _, err := c.api.SaveActivity(ctx, in); return err },
+			func() { c.showAct = false })
 	}).Body(app.FieldSet().Body(
 		app.Legend().Text("Activity"),
 		app.Label().For("act-title").Text("Title"),
@@ -78,6 +88,7 @@ func (c *adminConsole) renderActivityForm() app.UI {
 			}),
 		app.Label().For("act-tag").Text("Tag"),
 		app.Input().Type("text").ID("act-tag").Value(c.act.Tag).OnInput(c.ValueTo(&c.act.Tag)),
+		dateFields("act-", &c.actStart, &c.actEnd),
 		app.Div().Body(archived, app.Label().For("act-archived").Text("Archived (hidden from pickers)")),
 		app.Button().Type("submit").Text("Save activity"),
 		app.Button().Type("button").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { c.showAct = false }),

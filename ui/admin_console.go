@@ -105,8 +105,9 @@ type adminConsole struct {
 	depID       string
 
 	// activity form
-	showAct bool
-	act     model.Activity
+	showAct          bool
+	act              model.Activity
+	actStart, actEnd string // datetime-local values, "" for no date
 }
 
 func newAdminConsole(page string) *adminConsole {
@@ -234,8 +235,10 @@ func (c *adminConsole) failed(ctx app.Context, err error) {
 	}
 }
 
-// run performs one change, then reloads the page and announces done.
-func (c *adminConsole) run(ctx app.Context, doing, done string, fn func() error) {
+// run performs one change, then reloads the page and announces done. onOK
+// (if any) runs only after success, so a form can stay open, with what was
+// typed, when the server refuses it.
+func (c *adminConsole) run(ctx app.Context, doing, done string, fn func() error, onOK ...func()) {
 	ctx = c.mctx
 	c.status, c.errMsg = doing, ""
 	ctx.Async(func() {
@@ -245,6 +248,9 @@ func (c *adminConsole) run(ctx app.Context, doing, done string, fn func() error)
 				c.failed(ctx, err)
 				c.loaded = statusLoaded
 				return
+			}
+			for _, f := range onOK {
+				f()
 			}
 			c.status = done
 			c.reload(ctx)

@@ -44,6 +44,7 @@ type pickerPage struct {
 	newTitle, newInstructions, newTag string
 	newGraded                         bool
 	newMax                            string
+	newStart, newEnd                  string // datetime-local values, "" for no date
 	creating                          bool
 	createErr                         string
 
@@ -252,6 +253,10 @@ func (p *pickerPage) create(ctx app.Context, e app.Event) {
 		}
 		a.ScoreMaximum = v
 	}
+	if err := applyDates(&a, p.newStart, p.newEnd); err != nil {
+		p.createErr = model.ErrorMessage(err)
+		return
+	}
 	p.creating, p.createErr = true, ""
 	tok := p.token
 	ctx.Async(func() {
@@ -263,7 +268,7 @@ func (p *pickerPage) create(ctx app.Context, e app.Event) {
 				return
 			}
 			p.list = append([]model.Activity{created}, p.list...)
-			p.newTitle, p.newInstructions, p.newTag, p.newGraded = "", "", "", false
+			p.newTitle, p.newInstructions, p.newTag, p.newGraded, p.newStart, p.newEnd = "", "", "", false, "", ""
 			p.toggle(created.ID, true)
 			p.notice = fmt.Sprintf("Created %q and selected it.", created.Title)
 		})
@@ -498,6 +503,7 @@ func (p *pickerPage) renderCreate() app.UI {
 			app.If(p.newGraded, func() app.UI {
 				return app.P().Body(app.Label().For("new-max").Text("Maximum score"), app.Input().Type("number").ID("new-max").Min(0).Step(0.5).Value(p.newMax).OnChange(value(&p.newMax)))
 			}),
+			dateFields("new-", &p.newStart, &p.newEnd),
 			app.If(p.createErr != "", func() app.UI { return app.P().Class("alert alert-error").Role("alert").Text(p.createErr) }),
 			app.Button().Type("submit").ID("create-submit").Text("Create activity"),
 		),

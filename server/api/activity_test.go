@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ltibox/ltibox/server/lti/ltitest"
 	"github.com/ltibox/ltibox/server/model"
@@ -224,5 +225,72 @@ func TestLaunch_OtherCoursesActivityIsNotOpened(t *testing.T) {
 	rl, err := h.db.ResourceLinkOf(context.Background(), h.reg.ID, "1", "steal")
 	if path != "/app/" || err != nil || rl.ActivityID != 0 || !strings.Contains(h.logs.String(), "launch names an unusable activity") {
 		t.Errorf("another course's activity: landing %s, link %+v, %v", path, rl, err)
+	}
+}
+
+// TestActivityAPI_Dates: optional start and end dates arrive as RFC 3339 (any
+// offset), round-trip through create, edit and list, clear when omitted, and an
+// end before the start is refused with the store's message and nothing stored.
+func TestActivityAPI_Dates(t *testing.T) {
+	h := newHarness(t)
+	h.seeded()
+	tok, _ := h.launchToken(t, ltitest.LaunchSpec{UserID: "instructor"})
+	at := func(s string) *time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	same := func(got, want *time.Time) bool {
+		return (got == nil) == (want == nil) && (got == nil || got.Equal(*want))
+	}
+
+	// A raw body, as the UI sends it: times with the browser's offset.
+	start, end := at("2026-03-01T09:00:00+01:00"), at("2026-03-08T17:30:00+01:00")
+	var created model.Activity
+	st, body := h.apiDo("POST", "/api/v1/activities", tok,
+		json.RawMessage(`{"title":"Dated","startAt":"2026-03-01T09:00:00+01:00","endAt":"2026-03-08T17:30:00+01:00"}`), &created)
+	if st != 201 || !same(created.StartAt, start) || !same(created.EndAt, end) {
+		t.Fatalf("create with dates: %d %s", st, body)
+	}
+	count := func() int {
+		list, _ := h.db.Activities(context.Background(), model.ActivityFilter{Library: true, IncludeArchived: true, ContextID: created.ContextID})
+		return len(list)
+	}
+	stored, err := h.db.Activity(context.Background(), created.ID)
+	if err != nil || !same(stored.StartAt, start) || !same(stored.EndAt, end) {
+		t.Errorf("stored dates = %v %v (%v), want %v %v", stored.StartAt, stored.EndAt, err, start, end)
+	}
+	var list []model.Activity
+	h.apiDo("GET", "/api/v1/activities", tok, nil, &list)
+	for _, a := range list {
+		if a.ID == created.ID && (!same(a.StartAt, start) || !same(a.EndAt, end)) {
+			t.Errorf("listed dates = %v %v", a.StartAt, a.EndAt)
+		}
+	}
+
+	// Edit: move the end, clear the start.
+	path := fmt.Sprintf("/api/v1/activities/%d", created.ID)
+	newEnd := at("2026-04-01T12:00:00Z")
+	var updated model.Activity
+	if st, body := h.apiDo("PUT", path, tok, model.Activity{Title: "Dated", EndAt: newEnd}, &updated); st != 200 || updated.StartAt != nil || !same(updated.EndAt, newEnd) {
+		t.Errorf("edit dates: %d %s", st, body)
+	}
+
+	// End before start: 400 with the store's message; nothing created or changed.
+	before := count()
+	bad := model.Activity{Title: "Backwards", StartAt: at("2026-05-02T10:00:00Z"), EndAt: at("2026-05-01T10:00:00Z")}
+	for _, tt := range []struct{ method, path string }{{"POST", "/api/v1/activities"}, {"PUT", path}} {
+		st, body := h.apiDo(tt.method, tt.path, tok, bad, nil)
+		if st != 400 || errorCode(body) != model.EINVALID || !strings.Contains(body, "The end date is before the start date.") {
+			t.Errorf("%s end before start: %d %s, want 400 with the message", tt.method, st, body)
+		}
+	}
+	if n := count(); n != before {
+		t.Errorf("refused create stored an activity: %d activities, want %d", n, before)
+	}
+	if a, _ := h.db.Activity(context.Background(), created.ID); a.Title != "Dated" || a.StartAt != nil || !same(a.EndAt, newEnd) {
+		t.Errorf("refused edit changed the activity: %+v", a)
 	}
 }
