@@ -1,12 +1,10 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"html"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -21,31 +19,16 @@ import (
 	"github.com/ltibox/ltibox/server/model"
 )
 
-// apiDo calls the session API with a JSON body and decodes a 2xx answer into out.
+// apiDo calls the session API with a JSON body (apiSend) and decodes a 2xx answer into out.
 func (h *harness) apiDo(method, path, token string, in, out any) (int, string) {
 	h.t.Helper()
-	var body io.Reader
-	if in != nil {
-		b, _ := json.Marshal(in)
-		body = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, h.url+path, body)
-	req.Header.Set("Authorization", "Bearer "+token)
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	resp, raw := h.apiSend(method, path, token, in)
 	if out != nil && resp.StatusCode/100 == 2 {
-		if err := json.Unmarshal(raw, out); err != nil {
+		if err := json.Unmarshal([]byte(raw), out); err != nil {
 			h.t.Fatalf("%s %s: %v in %s", method, path, err, raw)
 		}
 	}
-	return resp.StatusCode, string(raw)
+	return resp.StatusCode, raw
 }
 
 // seeded returns the two example activities: the reading and the graded one.
