@@ -41,7 +41,10 @@ func loginTx(ctx context.Context, tx *sql.Tx, stateHash string, now time.Time, s
 // Unknown, used and expired states are lti.ErrNotFound, ErrLoginUsed, ErrLoginExpired.
 func (db *DB) PeekLogin(ctx context.Context, stateHash string) (*lti.LoginState, error) {
 	var s lti.LoginState
-	err := db.tx(ctx, func(tx *sql.Tx) error { return loginTx(ctx, tx, stateHash, db.now(), &s) })
+	err := db.flushLogins(ctx)
+	if err == nil {
+		err = db.tx(ctx, func(tx *sql.Tx) error { return loginTx(ctx, tx, stateHash, db.now(), &s) })
+	}
 	if err != nil {
 		return nil, fmt.Errorf("peek login: %w", err)
 	}
@@ -51,6 +54,9 @@ func (db *DB) PeekLogin(ctx context.Context, stateHash string) (*lti.LoginState,
 // CreateHandoff stores a new-window handoff for a login that is still waiting.
 func (db *DB) CreateHandoff(ctx context.Context, handoffHash, keyHash, stateHash string, ttl time.Duration) error {
 	now := db.now()
+	if err := db.flushLogins(ctx); err != nil {
+		return fmt.Errorf("create handoff: %w", err)
+	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		var s lti.LoginState
 		if err := loginTx(ctx, tx, stateHash, now, &s); err != nil {
@@ -71,6 +77,9 @@ func (db *DB) CreateHandoff(ctx context.Context, handoffHash, keyHash, stateHash
 func (db *DB) UseHandoff(ctx context.Context, handoffHash, keyHash string) (*lti.LoginState, error) {
 	now := db.now()
 	var s lti.LoginState
+	if err := db.flushLogins(ctx); err != nil {
+		return nil, fmt.Errorf("use handoff: %w", err)
+	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var stateHash, storedKey string
 		var expires int64

@@ -10,25 +10,22 @@ import (
 	"github.com/ltibox/ltibox/server/lti"
 )
 
-// SaveLogin implements lti.LoginStore. One INSERT is atomic on its own, so it
-// runs as a single autocommit statement (the launch path is measured).
+// SaveLogin implements lti.LoginStore. The state waits in memory and reaches
+// the table with the next batch (login_buffer.go): the launch path is measured.
 func (db *DB) SaveLogin(ctx context.Context, s *lti.LoginState) error {
-	st, err := db.stmt(ctx, `INSERT INTO login_states (state_hash, nonce, registration_id, target_link_uri, login_hint, deployment_hint, binding, message_hint, storage_target, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("save login: %w", err)
-	}
-	if _, err := st.ExecContext(ctx, s.StateHash, s.Nonce, s.RegistrationID, s.TargetLinkURI, s.LoginHint, s.DeploymentHint, s.Binding,
-		s.MessageHint, s.StorageTarget, s.CreatedAt.Unix(), s.ExpiresAt.Unix()); err != nil {
-		return fmt.Errorf("save login: %w", err)
-	}
+	db.logins.add(s)
 	return nil
 }
 
 // ConsumeLogin implements lti.LoginStore: marks the state used and returns it,
-// exactly once. The UPDATE … WHERE consumed_at IS NULL is the atomic step; only
-// when it matches nothing does a second read tell unknown, used and expired apart.
+// exactly once. A state still buffered is spent in memory, under the buffer's
+// lock. Otherwise the UPDATE … WHERE consumed_at IS NULL is the atomic step;
+// only when it matches nothing does a second read tell unknown, used and
+// expired apart.
 func (db *DB) ConsumeLogin(ctx context.Context, stateHash string) (*lti.LoginState, error) {
+	if s, found, err := db.logins.consume(stateHash, db.now()); found {
+		return s, err
+	}
 	now := db.now().Unix()
 	var (
 		s                lti.LoginState
@@ -62,8 +59,12 @@ func (db *DB) ConsumeLogin(ctx context.Context, stateHash string) (*lti.LoginSta
 	}
 }
 
-// CountLogins counts stored login states (tests assert nothing was stored on rejection).
+// CountLogins counts stored login states, buffered ones included (tests
+// assert nothing was stored on rejection).
 func (db *DB) CountLogins(ctx context.Context) (int, error) {
+	if err := db.flushLogins(ctx); err != nil {
+		return 0, err
+	}
 	var n int
 	err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_states`).Scan(&n)
 	return n, err

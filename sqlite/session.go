@@ -24,7 +24,8 @@ func (db *DB) CreateSession(ctx context.Context, tokenHash string, s *model.Laun
 // CreateLaunch stores everything a successful launch writes in one transaction:
 // the session (with user and course), the resource link and its activity, and
 // the launch-log entry. One commit per launch instead of three keeps the tool's
-// CPU per launch low (WAL commits cost syscalls). A link's activity is kept
+// CPU per launch low (WAL commits cost syscalls), and launches arriving
+// together share one commit (group_commit.go). A link's activity is kept
 // only if this course may use it (its own or the library); otherwise the link
 // is recorded without it and refused reports true.
 func (db *DB) CreateLaunch(ctx context.Context, tokenHash string, s *model.LaunchSession, link *model.ResourceLink, attempt *model.LaunchAttempt) (refused bool, err error) {
@@ -37,7 +38,7 @@ func (db *DB) CreateLaunch(ctx context.Context, tokenHash string, s *model.Launc
 			return false, fmt.Errorf("create launch: %w", err)
 		}
 	}
-	err = db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.groupTx(ctx, func(tx *sql.Tx) error {
 		refused = false
 		if err := db.createSessionTx(ctx, tx, tokenHash, s); err != nil {
 			return err
@@ -83,43 +84,14 @@ func (db *DB) createSessionTx(ctx context.Context, tx *sql.Tx, tokenHash string,
 	var userID, contextID sql.NullInt64
 	if u := s.User; u != nil {
 		u.PlatformID = s.RegistrationID
-		// Rows are rewritten only when something changed or last_seen_at is
-		// an hour old: most launches then add no page writes for them.
-		st, err := db.txStmt(ctx, tx, `INSERT INTO users (registration_id, subject, name, given_name, family_name, email, last_seen_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (registration_id, subject) DO UPDATE SET name = excluded.name, given_name = excluded.given_name,
-				family_name = excluded.family_name, email = excluded.email, last_seen_at = excluded.last_seen_at
-			WHERE users.name != excluded.name OR users.given_name != excluded.given_name OR users.family_name != excluded.family_name
-				OR users.email != excluded.email OR users.last_seen_at < excluded.last_seen_at - 3600
-			RETURNING id`)
-		if err != nil {
-			return err
-		}
-		err = st.QueryRowContext(ctx, s.RegistrationID, u.Subject, u.Name, u.GivenName, u.FamilyName, u.Email, now.Unix()).Scan(&u.ID)
-		if errors.Is(err, sql.ErrNoRows) { // unchanged: no row was written, so none returned
-			err = db.txQueryRow(ctx, tx, `SELECT id FROM users WHERE registration_id = ? AND subject = ?`, s.RegistrationID, u.Subject).Scan(&u.ID)
-		}
-		if err != nil {
+		if err := db.saveUserTx(ctx, tx, u, now.Unix()); err != nil {
 			return fmt.Errorf("upsert user: %w", err)
 		}
 		userID = sql.NullInt64{Int64: u.ID, Valid: true}
 	}
 	if c := s.Context; c != nil {
 		c.PlatformID = s.RegistrationID
-		st, err := db.txStmt(ctx, tx, `INSERT INTO contexts (registration_id, deployment_id, context_id, label, title, last_seen_at)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (registration_id, deployment_id, context_id) DO UPDATE SET label = excluded.label, title = excluded.title, last_seen_at = excluded.last_seen_at
-			WHERE contexts.label != excluded.label OR contexts.title != excluded.title OR contexts.last_seen_at < excluded.last_seen_at - 3600
-			RETURNING id`)
-		if err != nil {
-			return err
-		}
-		err = st.QueryRowContext(ctx, s.RegistrationID, s.DeploymentID, c.ContextID, c.Label, c.Title, now.Unix()).Scan(&c.ID)
-		if errors.Is(err, sql.ErrNoRows) {
-			err = db.txQueryRow(ctx, tx, `SELECT id FROM contexts WHERE registration_id = ? AND deployment_id = ? AND context_id = ?`,
-				s.RegistrationID, s.DeploymentID, c.ContextID).Scan(&c.ID)
-		}
-		if err != nil {
+		if err := db.saveContextTx(ctx, tx, s.DeploymentID, c, now.Unix()); err != nil {
 			return fmt.Errorf("upsert context: %w", err)
 		}
 		contextID = sql.NullInt64{Int64: c.ID, Valid: true}

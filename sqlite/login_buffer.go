@@ -1,0 +1,207 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ltibox/ltibox/server/lti"
+)
+
+// Login states are written behind. A browser posts its launch well within a
+// second of its login, so a state written to SQLite at login and updated at
+// launch cost two commits per launch (a third of the tool's CPU per launch).
+// Instead a new state waits in memory, is usually consumed there, and reaches
+// the login_states table within loginFlushEvery of its use (or after loginHold
+// unused), batched with every other state of that moment. The table stays
+// the record (and what a restart reads); a crash loses at most the states of
+// the last few seconds, whose users relaunch.
+const (
+	loginFlushEvery = 500 * time.Millisecond
+	loginHold       = 3 * time.Second // an unused state stays in memory this long
+	loginWriteChunk = 128             // rows per transaction
+	loginBufferMax  = 8192            // a full buffer is written at once (bounds memory)
+)
+
+// loginBuffer is the memory side: pending states not yet written, and the
+// batch a flush is writing. A state is in at most one of pending, flushing
+// and the table's committed rows that this process has not yet read.
+type loginBuffer struct {
+	mu       sync.Mutex
+	pending  map[string]*bufferedLogin
+	flushing map[string]*bufferedLogin // immutable while its flush runs
+	flushed  chan struct{}             // closed when the running flush ends
+	full     chan struct{}             // wakes the flusher early
+	stop     chan struct{}
+	stopped  chan struct{}
+	flushMu  sync.Mutex // one flush at a time
+}
+
+type bufferedLogin struct {
+	s          lti.LoginState
+	added      time.Time // wall clock, for loginHold (the store's clock may be a test's)
+	consumedAt int64     // unix seconds, 0 while unused
+}
+
+func newLoginBuffer() *loginBuffer {
+	return &loginBuffer{pending: map[string]*bufferedLogin{}, full: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
+}
+
+// startLoginFlusher writes used and aged login states every loginFlushEvery,
+// and all of them when loginBufferMax wait (a flood of logins that never
+// launch must not grow the heap).
+func (db *DB) startLoginFlusher() {
+	b := db.logins
+	go func() {
+		defer close(b.stopped)
+		t := time.NewTicker(loginFlushEvery)
+		defer t.Stop()
+		for {
+			all := false
+			select {
+			case <-b.stop:
+				return
+			case <-t.C:
+			case <-b.full:
+				all = true
+			}
+			if err := db.writeLogins(context.Background(), all); err != nil {
+				slog.Warn("login states not written yet; retrying", "err", err)
+			}
+		}
+	}()
+}
+
+// stopLoginFlusher ends the flusher and writes what is still buffered.
+func (db *DB) stopLoginFlusher() error {
+	close(db.logins.stop)
+	<-db.logins.stopped
+	return db.flushLogins(context.Background())
+}
+
+// add keeps a new state in memory until the next flush. Its strings are
+// copied: the HTTP server reuses the request buffers they may point into
+// (fiber's values are zero-copy) once the login request ends.
+func (b *loginBuffer) add(s *lti.LoginState) {
+	c := *s
+	for _, f := range []*string{&c.StateHash, &c.Nonce, &c.TargetLinkURI, &c.LoginHint, &c.DeploymentHint, &c.Binding, &c.MessageHint, &c.StorageTarget} {
+		*f = strings.Clone(*f)
+	}
+	b.mu.Lock()
+	b.pending[c.StateHash] = &bufferedLogin{s: c, added: time.Now()}
+	n := len(b.pending)
+	b.mu.Unlock()
+	if n >= loginBufferMax {
+		select {
+		case b.full <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// consume spends a buffered state. found is false when the state is not in
+// memory (unknown, or already in the table): the caller asks the table, after
+// waiting for a flush that is writing it.
+func (b *loginBuffer) consume(stateHash string, now time.Time) (s *lti.LoginState, found bool, err error) {
+	b.mu.Lock()
+	if bl, ok := b.pending[stateHash]; ok {
+		defer b.mu.Unlock()
+		switch {
+		case bl.consumedAt != 0:
+			return nil, true, lti.ErrLoginUsed
+		case !now.Before(bl.s.ExpiresAt):
+			return nil, true, lti.ErrLoginExpired
+		}
+		bl.consumedAt = now.Unix()
+		out := bl.s
+		return &out, true, nil
+	}
+	var wait chan struct{}
+	if _, ok := b.flushing[stateHash]; ok {
+		wait = b.flushed
+	}
+	b.mu.Unlock()
+	if wait != nil {
+		<-wait // the row is committed (or back in pending) once the flush ends
+		return b.consume(stateHash, now)
+	}
+	return nil, false, nil
+}
+
+// flushLogins writes every buffered state to login_states: before anything
+// reads the table for login states (peek, handoffs, counts) and at Close.
+func (db *DB) flushLogins(ctx context.Context) error { return db.writeLogins(ctx, true) }
+
+// writeLogins moves buffered states to login_states: all of them, or (for the
+// background flusher) those already consumed and those older than loginHold,
+// so a launch that follows its login within loginHold never reads the table.
+// The rows go in chunks through groupTx, so launches never wait on SQLite's
+// lock (and its busy-wait sleeps) behind a long write. States whose
+// registration was deleted meanwhile are dropped (the foreign key refuses
+// them); a chunk whose transaction fails goes back to the buffer.
+func (db *DB) writeLogins(ctx context.Context, all bool) error {
+	b := db.logins
+	b.flushMu.Lock()
+	defer b.flushMu.Unlock()
+	b.mu.Lock()
+	cutoff := time.Now().Add(-loginHold)
+	batch := map[string]*bufferedLogin{}
+	for k, bl := range b.pending {
+		if all || bl.consumedAt != 0 || bl.added.Before(cutoff) {
+			batch[k] = bl
+			delete(b.pending, k)
+		}
+	}
+	if len(batch) == 0 {
+		b.mu.Unlock()
+		return nil
+	}
+	b.flushing, b.flushed = batch, make(chan struct{})
+	b.mu.Unlock()
+
+	rows := make([]*bufferedLogin, 0, len(batch))
+	for _, bl := range batch {
+		rows = append(rows, bl)
+	}
+	var err error
+	var failed []*bufferedLogin
+	for len(rows) > 0 {
+		chunk := rows[:min(len(rows), loginWriteChunk)]
+		rows = rows[len(chunk):]
+		if cerr := db.groupTx(ctx, func(tx *sql.Tx) error { return db.insertLoginsTx(ctx, tx, chunk) }); cerr != nil {
+			err = cerr
+			failed = append(failed, chunk...)
+		}
+	}
+
+	b.mu.Lock()
+	for _, bl := range failed {
+		b.pending[bl.s.StateHash] = bl
+	}
+	b.flushing = nil
+	close(b.flushed)
+	b.mu.Unlock()
+	return err
+}
+
+func (db *DB) insertLoginsTx(ctx context.Context, tx *sql.Tx, rows []*bufferedLogin) error {
+	st, err := db.txStmt(ctx, tx, `INSERT INTO login_states (state_hash, nonce, registration_id, target_link_uri, login_hint, deployment_hint, binding, message_hint, storage_target, created_at, expires_at, consumed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	for _, bl := range rows {
+		s := &bl.s
+		consumed := sql.NullInt64{Int64: bl.consumedAt, Valid: bl.consumedAt != 0}
+		if _, err := st.ExecContext(ctx, s.StateHash, s.Nonce, s.RegistrationID, s.TargetLinkURI, s.LoginHint, s.DeploymentHint, s.Binding,
+			s.MessageHint, s.StorageTarget, s.CreatedAt.Unix(), s.ExpiresAt.Unix(), consumed); err != nil {
+			// One bad row (its registration deleted since the login) fails
+			// alone; SQLite keeps the transaction and the other rows.
+			slog.Warn("login state dropped", "registration_id", s.RegistrationID, "err", err)
+		}
+	}
+	return nil
+}
