@@ -40,11 +40,14 @@ func loginTx(ctx context.Context, tx *sql.Tx, stateHash string, now time.Time, s
 // the binding (the state itself is consumed only by VerifyLaunch).
 // Unknown, used and expired states are lti.ErrNotFound, ErrLoginUsed, ErrLoginExpired.
 func (db *DB) PeekLogin(ctx context.Context, stateHash string) (*lti.LoginState, error) {
-	var s lti.LoginState
-	err := db.flushLogins(ctx)
-	if err == nil {
-		err = db.tx(ctx, func(tx *sql.Tx) error { return loginTx(ctx, tx, stateHash, db.now(), &s) })
+	if s, found, err := db.logins.peek(stateHash, db.now()); found {
+		if err != nil {
+			return nil, fmt.Errorf("peek login: %w", err)
+		}
+		return s, nil
 	}
+	var s lti.LoginState
+	err := db.tx(ctx, func(tx *sql.Tx) error { return loginTx(ctx, tx, stateHash, db.now(), &s) })
 	if err != nil {
 		return nil, fmt.Errorf("peek login: %w", err)
 	}

@@ -79,7 +79,7 @@ func (db *DB) groupTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // runGroup writes a batch in one transaction and sets each job's err.
 func (db *DB) runGroup(batch []*groupJob) {
 	if len(batch) == 1 {
-		batch[0].err = db.tx(batch[0].ctx, batch[0].fn)
+		batch[0].err = db.tx(batch[0].ctx, batch[0].safeFn)
 		return
 	}
 	// The transaction outlives any one request: a caller that gives up
@@ -90,7 +90,7 @@ func (db *DB) runGroup(batch []*groupJob) {
 				j.err = err
 				continue
 			}
-			if j.err = j.fn(tx); j.err != nil {
+			if j.err = j.safeFn(tx); j.err != nil {
 				if _, err := tx.Exec(`ROLLBACK TO launch`); err != nil {
 					return fmt.Errorf("roll back one launch: %w", err)
 				}
@@ -108,4 +108,15 @@ func (db *DB) runGroup(batch []*groupJob) {
 			}
 		}
 	}
+}
+
+// safeFn runs the job's fn, turning a panic into the job's error: a leader
+// that panicked would leave its followers waiting and the group led forever.
+func (j *groupJob) safeFn(tx *sql.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("launch write panicked: %v", r)
+		}
+	}()
+	return j.fn(tx)
 }

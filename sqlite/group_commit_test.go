@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Writers sharing a commit keep their own outcome: a failing one leaves no
@@ -110,5 +112,25 @@ func TestGroupTx_ConstraintErrorStaysWithItsWriter(t *testing.T) {
 	}
 	if ok != 1 {
 		t.Errorf("%d writers inserted the same key; want exactly 1 (errors: %v)", ok, errs)
+	}
+}
+
+// A writer that panics fails alone, and the group keeps working after it.
+func TestGroupTx_PanicIsThatWritersError(t *testing.T) {
+	db := openTemp(t)
+	ctx := context.Background()
+	err := db.groupTx(ctx, func(tx *sql.Tx) error { panic("bad launch") })
+	if err == nil || !strings.Contains(err.Error(), "bad launch") {
+		t.Fatalf("panicking writer: err %v, want the panic as an error", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- db.groupTx(ctx, func(tx *sql.Tx) error { return nil }) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the group is stuck after a panic")
 	}
 }

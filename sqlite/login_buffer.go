@@ -106,6 +106,15 @@ func (b *loginBuffer) add(s *lti.LoginState) {
 // memory (unknown, or already in the table): the caller asks the table, after
 // waiting for a flush that is writing it.
 func (b *loginBuffer) consume(stateHash string, now time.Time) (s *lti.LoginState, found bool, err error) {
+	return b.use(stateHash, now, true)
+}
+
+// peek is consume without spending the state.
+func (b *loginBuffer) peek(stateHash string, now time.Time) (s *lti.LoginState, found bool, err error) {
+	return b.use(stateHash, now, false)
+}
+
+func (b *loginBuffer) use(stateHash string, now time.Time, spend bool) (*lti.LoginState, bool, error) {
 	b.mu.Lock()
 	if bl, ok := b.pending[stateHash]; ok {
 		defer b.mu.Unlock()
@@ -115,7 +124,9 @@ func (b *loginBuffer) consume(stateHash string, now time.Time) (s *lti.LoginStat
 		case !now.Before(bl.s.ExpiresAt):
 			return nil, true, lti.ErrLoginExpired
 		}
-		bl.consumedAt = now.Unix()
+		if spend {
+			bl.consumedAt = now.Unix()
+		}
 		out := bl.s
 		return &out, true, nil
 	}
@@ -126,8 +137,10 @@ func (b *loginBuffer) consume(stateHash string, now time.Time) (s *lti.LoginStat
 	b.mu.Unlock()
 	if wait != nil {
 		<-wait // the row is committed (or back in pending) once the flush ends
-		return b.consume(stateHash, now)
+		return b.use(stateHash, now, spend)
 	}
+	// Not in memory: new states only ever enter pending, so this one is in
+	// the table already, or unknown.
 	return nil, false, nil
 }
 

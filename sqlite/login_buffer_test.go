@@ -40,6 +40,9 @@ func TestLoginBuffer_SpentOnceBeforeAndAfterWrite(t *testing.T) {
 	if _, err := db.ConsumeLogin(ctx, want.StateHash); !errors.Is(err, lti.ErrLoginUsed) {
 		t.Errorf("consume after write: %v, want used", err)
 	}
+	if _, err := db.PeekLogin(ctx, want.StateHash); !errors.Is(err, lti.ErrLoginUsed) {
+		t.Errorf("peek after write: %v, want used", err)
+	}
 	if _, err := db.ConsumeLogin(ctx, lti.HashToken("never")); !errors.Is(err, lti.ErrNotFound) {
 		t.Errorf("consume unknown: %v, want not found", err)
 	}
