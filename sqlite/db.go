@@ -27,6 +27,10 @@ type DB struct {
 	ckpt   checkpointer  // background WAL checkpoints, see checkpoint.go
 	DSN    string
 	Now    func() time.Time
+
+	warm      stmtWarmer // statements being prepared for the cache, see stmt.go
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open opens (creating if needed) the SQLite file at path and applies pending migrations.
@@ -72,11 +76,15 @@ func Open(path string) (*DB, error) {
 }
 
 // Close writes the buffered login states and closes the pool.
+// Closing twice is harmless.
 func (db *DB) Close() error {
-	ferr := db.stopLoginFlusher()
-	db.stopCheckpointer()
-	db.closeStmts()
-	return errors.Join(ferr, db.db.Close())
+	db.closeOnce.Do(func() {
+		ferr := db.stopLoginFlusher()
+		db.stopCheckpointer()
+		db.closeStmts()
+		db.closeErr = errors.Join(ferr, db.db.Close())
+	})
+	return db.closeErr
 }
 
 func (db *DB) now() time.Time { return db.Now().UTC() }

@@ -13,7 +13,9 @@ import (
 // SaveLogin implements lti.LoginStore. The state waits in memory and reaches
 // the table with the next batch (login_buffer.go): the launch path is measured.
 func (db *DB) SaveLogin(ctx context.Context, s *lti.LoginState) error {
-	db.logins.add(s)
+	if err := db.logins.add(s); err != nil {
+		return fmt.Errorf("save login: %w", err)
+	}
 	return nil
 }
 

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -38,7 +40,11 @@ type loginBuffer struct {
 	stop     chan struct{}
 	stopped  chan struct{}
 	flushMu  sync.Mutex // one flush at a time
+	closed   bool       // after Close's final flush nothing may be added
 }
+
+// errStoreClosed is a login saved after Close: it could never be written.
+var errStoreClosed = errors.New("the store is closed")
 
 type bufferedLogin struct {
 	s          lti.LoginState
@@ -79,18 +85,25 @@ func (db *DB) startLoginFlusher() {
 func (db *DB) stopLoginFlusher() error {
 	close(db.logins.stop)
 	<-db.logins.stopped
+	db.logins.mu.Lock()
+	db.logins.closed = true
+	db.logins.mu.Unlock()
 	return db.flushLogins(context.Background())
 }
 
 // add keeps a new state in memory until the next flush. Its strings are
 // copied: the HTTP server reuses the request buffers they may point into
 // (fiber's values are zero-copy) once the login request ends.
-func (b *loginBuffer) add(s *lti.LoginState) {
+func (b *loginBuffer) add(s *lti.LoginState) error {
 	c := *s
 	for _, f := range []*string{&c.StateHash, &c.Nonce, &c.TargetLinkURI, &c.LoginHint, &c.DeploymentHint, &c.Binding, &c.MessageHint, &c.StorageTarget} {
 		*f = strings.Clone(*f)
 	}
 	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return errStoreClosed
+	}
 	b.pending[c.StateHash] = &bufferedLogin{s: c, added: time.Now()}
 	n := len(b.pending)
 	b.mu.Unlock()
@@ -100,6 +113,7 @@ func (b *loginBuffer) add(s *lti.LoginState) {
 		default:
 		}
 	}
+	return nil
 }
 
 // consume spends a buffered state. found is false when the state is not in
@@ -152,10 +166,12 @@ func (db *DB) flushLogins(ctx context.Context) error { return db.writeLogins(ctx
 // background flusher) those already consumed and those older than loginHold,
 // so a launch that follows its login within loginHold never reads the table.
 // The rows go in chunks through groupTx, so launches never wait on SQLite's
-// lock (and its busy-wait sleeps) behind a long write. States whose
-// registration was deleted meanwhile are dropped (the foreign key refuses
-// them); a chunk whose transaction fails goes back to the buffer.
+// lock (and its busy-wait sleeps) behind a long write; each chunk leaves the
+// flushing set as soon as it is committed. Once taken from pending, the rows
+// exist nowhere else, so the write cannot be cancelled; if a chunk fails, it
+// and the rest go back to the buffer.
 func (db *DB) writeLogins(ctx context.Context, all bool) error {
+	ctx = context.WithoutCancel(ctx)
 	b := db.logins
 	b.flushMu.Lock()
 	defer b.flushMu.Unlock()
@@ -180,40 +196,51 @@ func (db *DB) writeLogins(ctx context.Context, all bool) error {
 		rows = append(rows, bl)
 	}
 	var err error
-	var failed []*bufferedLogin
-	for len(rows) > 0 {
+	for len(rows) > 0 && err == nil {
 		chunk := rows[:min(len(rows), loginWriteChunk)]
-		rows = rows[len(chunk):]
-		if cerr := db.groupTx(ctx, func(tx *sql.Tx) error { return db.insertLoginsTx(ctx, tx, chunk) }); cerr != nil {
-			err = cerr
-			failed = append(failed, chunk...)
+		err = db.groupTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return db.insertLoginsTx(ctx, tx, chunk) })
+		if err == nil {
+			rows = rows[len(chunk):]
 		}
+		b.mu.Lock()
+		if err == nil {
+			for _, bl := range chunk {
+				delete(b.flushing, bl.s.StateHash)
+			}
+		} else {
+			for _, bl := range rows {
+				delete(b.flushing, bl.s.StateHash)
+				b.pending[bl.s.StateHash] = bl
+			}
+		}
+		close(b.flushed) // waiters look again: in the table, or back in pending
+		b.flushed = make(chan struct{})
+		b.mu.Unlock()
 	}
-
-	b.mu.Lock()
-	for _, bl := range failed {
-		b.pending[bl.s.StateHash] = bl
-	}
-	b.flushing = nil
-	close(b.flushed)
-	b.mu.Unlock()
 	return err
 }
 
+// insertLoginsTx writes rows; any error fails the whole chunk (it goes back
+// to the buffer). A state whose registration was deleted since its login is
+// skipped, not an error. A row already there (a chunk retried after a commit
+// that failed late) keeps or gains its consumed mark, never loses it.
 func (db *DB) insertLoginsTx(ctx context.Context, tx *sql.Tx, rows []*bufferedLogin) error {
 	st, err := db.txStmt(ctx, tx, `INSERT INTO login_states (state_hash, nonce, registration_id, target_link_uri, login_hint, deployment_hint, binding, message_hint, storage_target, created_at, expires_at, consumed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 WHERE EXISTS (SELECT 1 FROM registrations WHERE id = ?3)
+		ON CONFLICT (state_hash) DO UPDATE SET consumed_at = COALESCE(login_states.consumed_at, excluded.consumed_at)`)
 	if err != nil {
 		return err
 	}
 	for _, bl := range rows {
 		s := &bl.s
 		consumed := sql.NullInt64{Int64: bl.consumedAt, Valid: bl.consumedAt != 0}
-		if _, err := st.ExecContext(ctx, s.StateHash, s.Nonce, s.RegistrationID, s.TargetLinkURI, s.LoginHint, s.DeploymentHint, s.Binding,
-			s.MessageHint, s.StorageTarget, s.CreatedAt.Unix(), s.ExpiresAt.Unix(), consumed); err != nil {
-			// One bad row (its registration deleted since the login) fails
-			// alone; SQLite keeps the transaction and the other rows.
-			slog.Warn("login state dropped", "registration_id", s.RegistrationID, "err", err)
+		res, err := st.ExecContext(ctx, s.StateHash, s.Nonce, s.RegistrationID, s.TargetLinkURI, s.LoginHint, s.DeploymentHint, s.Binding,
+			s.MessageHint, s.StorageTarget, s.CreatedAt.Unix(), s.ExpiresAt.Unix(), consumed)
+		if err != nil {
+			return fmt.Errorf("write login state: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			slog.Warn("login state dropped: its registration was deleted", "registration_id", s.RegistrationID)
 		}
 	}
 	return nil

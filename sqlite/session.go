@@ -38,7 +38,7 @@ func (db *DB) CreateLaunch(ctx context.Context, tokenHash string, s *model.Launc
 			return false, fmt.Errorf("create launch: %w", err)
 		}
 	}
-	err = db.groupTx(ctx, func(tx *sql.Tx) error {
+	err = db.groupTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		refused = false
 		if err := db.createSessionTx(ctx, tx, tokenHash, s); err != nil {
 			return err

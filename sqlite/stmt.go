@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 )
 
 // stmt returns a prepared statement for query, preparing it once per DB.
@@ -35,13 +36,20 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	return s.QueryRowContext(ctx, args...)
 }
 
-// txStmt binds a cached statement to tx.
+// txStmt binds a cached statement to tx. On a miss it prepares on tx's own
+// connection and fills the cache in the background: preparing through the
+// pool would wait for a second connection while tx holds the write lock, and
+// the connections it waits for may be writers waiting for that lock.
 func (db *DB) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	s, err := db.stmt(ctx, query)
-	if err != nil {
-		return nil, err
+	if s, ok := db.stmts.Load(query); ok {
+		return tx.StmtContext(ctx, s.(*sql.Stmt)), nil
 	}
-	return tx.StmtContext(ctx, s), nil
+	db.warmStmt(query)
+	s, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	return s, nil
 }
 
 // txQueryRow runs a cached single-row query inside tx.
@@ -53,8 +61,34 @@ func (db *DB) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...
 	return s.QueryRowContext(ctx, args...)
 }
 
-// closeStmts closes every cached statement (on Close).
+// warmStmt prepares query for the cache in the background; Close waits for
+// warm-ups in flight (one must not open a connection during Close).
+func (db *DB) warmStmt(query string) {
+	db.warm.mu.Lock()
+	defer db.warm.mu.Unlock()
+	if db.warm.closing {
+		return
+	}
+	db.warm.wg.Add(1)
+	go func() {
+		defer db.warm.wg.Done()
+		_, _ = db.stmt(context.Background(), query) // a failure shows again in tx.PrepareContext
+	}()
+}
+
+// stmtWarmer tracks background statement preparation.
+type stmtWarmer struct {
+	mu      sync.Mutex
+	closing bool
+	wg      sync.WaitGroup
+}
+
+// closeStmts waits for warm-ups, then closes every cached statement (on Close).
 func (db *DB) closeStmts() {
+	db.warm.mu.Lock()
+	db.warm.closing = true
+	db.warm.mu.Unlock()
+	db.warm.wg.Wait()
 	db.stmts.Range(func(k, v any) bool {
 		v.(*sql.Stmt).Close()
 		db.stmts.Delete(k)
