@@ -79,11 +79,7 @@ func TestGroupTx_CancelledWriterDoesNotUndoItsBatch(t *testing.T) {
 func TestLoginBuffer_CancelledFlushLosesNothing(t *testing.T) {
 	db := openTemp(t)
 	ctx := context.Background()
-	reg := &lti.Registration{Name: "LMS", Issuer: "https://lms.example", ClientID: "c1", AuthURL: "https://lms.example/auth",
-		TokenURL: "https://lms.example/token", JWKSURL: "https://lms.example/jwks"}
-	if err := db.CreateRegistration(ctx, reg); err != nil {
-		t.Fatal(err)
-	}
+	reg := testRegistration(t, db)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for range 3 { // launches keep batches shared

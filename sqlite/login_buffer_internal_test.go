@@ -13,11 +13,7 @@ import (
 func TestLoginBuffer_WrittenInTheBackground(t *testing.T) {
 	db := openTemp(t)
 	ctx := context.Background()
-	reg := &lti.Registration{Name: "LMS", Issuer: "https://lms.example", ClientID: "c1", AuthURL: "https://lms.example/auth",
-		TokenURL: "https://lms.example/token", JWKSURL: "https://lms.example/jwks"}
-	if err := db.CreateRegistration(ctx, reg); err != nil {
-		t.Fatal(err)
-	}
+	reg := testRegistration(t, db)
 	now := time.Now()
 	if err := db.SaveLogin(ctx, &lti.LoginState{StateHash: "h", Nonce: "n", RegistrationID: reg.ID, TargetLinkURI: "https://tool.example/lti/launch",
 		CreatedAt: now, ExpiresAt: now.Add(time.Minute)}); err != nil {
@@ -48,4 +44,15 @@ func openTemp(t *testing.T) *DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// testRegistration stores one platform registration.
+func testRegistration(t *testing.T, db *DB) *lti.Registration {
+	t.Helper()
+	reg := &lti.Registration{Name: "LMS", Issuer: "https://lms.example", ClientID: "c1", AuthURL: "https://lms.example/auth",
+		TokenURL: "https://lms.example/token", JWKSURL: "https://lms.example/jwks"}
+	if err := db.CreateRegistration(context.Background(), reg); err != nil {
+		t.Fatal(err)
+	}
+	return reg
 }
