@@ -196,20 +196,56 @@ func (db *DB) UpsertResourceLink(ctx context.Context, rl *model.ResourceLink) er
 	return nil
 }
 
+// upsertResourceLinkTx reads the link first and writes only when it is new,
+// when something changes, or when updated_at is an hour old: most launches
+// open a link they opened before and write nothing for it. A non-zero
+// ContextID or ActivityID and a non-empty Title or LineItemURL replace the
+// stored ones; zero values keep them. rl gets the stored result.
 func (db *DB) upsertResourceLinkTx(ctx context.Context, tx *sql.Tx, rl *model.ResourceLink) error {
 	now := db.now()
-	err := db.txQueryRow(ctx, tx, `INSERT INTO resource_links (registration_id, deployment_id, context_id, resource_link_id, title, activity_id, line_item_url, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (registration_id, deployment_id, resource_link_id) DO UPDATE SET
-				context_id = COALESCE(excluded.context_id, resource_links.context_id),
-				title = CASE WHEN excluded.title != '' THEN excluded.title ELSE resource_links.title END,
-				activity_id = COALESCE(excluded.activity_id, resource_links.activity_id),
-				line_item_url = CASE WHEN excluded.line_item_url != '' THEN excluded.line_item_url ELSE resource_links.line_item_url END,
-				updated_at = excluded.updated_at
-			RETURNING id, COALESCE(activity_id, 0), line_item_url, title`,
-		rl.RegistrationID, rl.DeploymentID, nullID(rl.ContextID), rl.ResourceLinkID, rl.Title, nullID(rl.ActivityID), rl.LineItemURL, now.Unix()).
-		Scan(&rl.ID, &rl.ActivityID, &rl.LineItemURL, &rl.Title)
+	var (
+		id, contextID, activityID, updated int64
+		title, lineItem                    string
+	)
+	err := db.txQueryRow(ctx, tx, `SELECT id, COALESCE(context_id, 0), title, COALESCE(activity_id, 0), line_item_url, updated_at
+		FROM resource_links WHERE registration_id = ? AND deployment_id = ? AND resource_link_id = ?`,
+		rl.RegistrationID, rl.DeploymentID, rl.ResourceLinkID).Scan(&id, &contextID, &title, &activityID, &lineItem, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = db.txQueryRow(ctx, tx, `INSERT INTO resource_links (registration_id, deployment_id, context_id, resource_link_id, title, activity_id, line_item_url, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			rl.RegistrationID, rl.DeploymentID, nullID(rl.ContextID), rl.ResourceLinkID, rl.Title, nullID(rl.ActivityID), rl.LineItemURL, now.Unix()).Scan(&rl.ID)
+		if err != nil {
+			return err
+		}
+		rl.UpdatedAt = now.Truncate(time.Second)
+		return nil
+	} else if err != nil {
+		return err
+	}
+	merged := func(incoming, stored int64) int64 {
+		if incoming != 0 {
+			return incoming
+		}
+		return stored
+	}
+	mergedText := func(incoming, stored string) string {
+		if incoming != "" {
+			return incoming
+		}
+		return stored
+	}
+	newContext, newActivity := merged(rl.ContextID, contextID), merged(rl.ActivityID, activityID)
+	newTitle, newLineItem := mergedText(rl.Title, title), mergedText(rl.LineItemURL, lineItem)
+	rl.ID, rl.ActivityID, rl.Title, rl.LineItemURL = id, newActivity, newTitle, newLineItem
+	if newContext == contextID && newActivity == activityID && newTitle == title && newLineItem == lineItem && updated >= now.Unix()-seenRefresh {
+		rl.UpdatedAt = time.Unix(updated, 0).UTC()
+		return nil
+	}
+	st, err := db.txStmt(ctx, tx, `UPDATE resource_links SET context_id = ?, title = ?, activity_id = ?, line_item_url = ?, updated_at = ? WHERE id = ?`)
 	if err != nil {
+		return err
+	}
+	if _, err := st.ExecContext(ctx, nullID(newContext), newTitle, nullID(newActivity), newLineItem, now.Unix(), id); err != nil {
 		return err
 	}
 	rl.UpdatedAt = now.Truncate(time.Second)

@@ -90,3 +90,63 @@ func TestCreateSession_UpsertsUserAndCourse(t *testing.T) {
 		t.Errorf("session t2 user = %+v, %v; want the latest name", got.User, err)
 	}
 }
+
+// A link is written when new or changed (zero values keep what is stored),
+// and otherwise only when updated_at is an hour old.
+func TestUpsertResourceLink_WritesOnlyChanges(t *testing.T) {
+	db := MustOpen(t)
+	ctx := context.Background()
+	contextID := MustLaunch(t, db, "u1")
+	regs, err := db.RegistrationsByIssuer(ctx, "https://lms.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return now }
+	link := func(title string, activity int64, lineItem string) *model.ResourceLink {
+		return &model.ResourceLink{RegistrationID: regs[0].ID, DeploymentID: "1", ResourceLinkID: "rl-1", ContextID: contextID, Title: title, ActivityID: activity, LineItemURL: lineItem}
+	}
+	if err := db.SeedActivities(ctx); err != nil {
+		t.Fatal(err)
+	}
+	acts, err := db.Activities(ctx, model.ActivityFilter{Library: true})
+	if err != nil || len(acts) == 0 {
+		t.Fatalf("seeded activities: %v, %v", acts, err)
+	}
+	first := link("Quiz", acts[0].ID, "https://lms.example/li/1")
+	if err := db.UpsertResourceLink(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	check := func(step string, want model.ResourceLink) {
+		t.Helper()
+		got, err := db.ResourceLinkOf(ctx, regs[0].ID, "1", "rl-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != first.ID || got.Title != want.Title || got.ActivityID != want.ActivityID || got.LineItemURL != want.LineItemURL || !got.UpdatedAt.Equal(want.UpdatedAt) {
+			t.Errorf("%s: stored %+v, want title %q activity %d line item %q updated %s", step, got, want.Title, want.ActivityID, want.LineItemURL, want.UpdatedAt)
+		}
+	}
+	check("new", model.ResourceLink{Title: "Quiz", ActivityID: acts[0].ID, LineItemURL: "https://lms.example/li/1", UpdatedAt: now})
+
+	now = now.Add(10 * time.Minute) // a relaunch with nothing new: no write
+	same := link("", 0, "")
+	if err := db.UpsertResourceLink(ctx, same); err != nil {
+		t.Fatal(err)
+	}
+	if same.ID != first.ID || same.ActivityID != acts[0].ID || same.Title != "Quiz" || same.LineItemURL != "https://lms.example/li/1" {
+		t.Errorf("relaunch got %+v, want the stored link", same)
+	}
+	check("unchanged", model.ResourceLink{Title: "Quiz", ActivityID: acts[0].ID, LineItemURL: "https://lms.example/li/1", UpdatedAt: now.Add(-10 * time.Minute)})
+
+	if err := db.UpsertResourceLink(ctx, link("Quiz 2", 0, "")); err != nil { // renamed in the LMS
+		t.Fatal(err)
+	}
+	check("renamed", model.ResourceLink{Title: "Quiz 2", ActivityID: acts[0].ID, LineItemURL: "https://lms.example/li/1", UpdatedAt: now})
+
+	now = now.Add(2 * time.Hour) // unchanged, but seen again after an hour
+	if err := db.UpsertResourceLink(ctx, link("", 0, "")); err != nil {
+		t.Fatal(err)
+	}
+	check("refreshed", model.ResourceLink{Title: "Quiz 2", ActivityID: acts[0].ID, LineItemURL: "https://lms.example/li/1", UpdatedAt: now})
+}
