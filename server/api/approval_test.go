@@ -75,6 +75,14 @@ func TestApprovalQueue(t *testing.T) {
 		dbg.Platform != "Test LMS" || !strings.Contains(dbg.Hint, "Pending approvals") {
 		t.Errorf("debugger view = %s", detail)
 	}
+	if dbg.Claims["sub"] == nil || dbg.Claims["name"] == nil || strings.Contains(detail, `@`) {
+		t.Errorf("debugger view keeps the person's profile (or lost sub): %s", detail)
+	}
+	for _, k := range []string{"name", "given_name", "family_name", "email"} {
+		if v, ok := dbg.Claims[k]; ok && !strings.HasPrefix(v.(string), "(removed") {
+			t.Errorf("launch log keeps %s = %q", k, v)
+		}
+	}
 	if resp, _ := h.consoleCall("GET", "/api/admin/launches/"+itoa(first.ID), "", "", ""); resp.StatusCode != 401 {
 		t.Errorf("launch debugger without a session = %d", resp.StatusCode)
 	}

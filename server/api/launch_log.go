@@ -13,13 +13,16 @@ import (
 // recordLaunch writes the launch log (Recent launches, launch debugger) and
 // queues an unknown deployment of a known registration for approval. For a
 // failed launch it keeps the id_token's decoded header and claims, never its
-// signature; a successful one keeps only who/where. Failures only cost a log line.
+// signature, and without the person's name, email and picture (an admin
+// debugging a launch needs the claims' shape, not who it was; sub stays);
+// a successful one keeps only who/where. Failures only cost a log line.
 func (s *Server) recordLaunch(c *fiber.Ctx, l *lti.Launch, err error) {
 	ctx := c.UserContext()
 	a := launchAttempt(l)
 	a.OK = err == nil
 	if err != nil {
 		a.Header, a.Claims = lti.DecodeUnverified(c.FormValue("id_token"))
+		redactPersonalClaims(a.Claims)
 		a.DeploymentID = claimString(a.Claims, lti.ClaimDeploymentID)
 		a.MessageType = claimString(a.Claims, lti.ClaimMessageType)
 		a.Check, a.Title, a.Message = "internal", "Internal error", "The launch failed inside ltibox; see the server log."
@@ -46,6 +49,20 @@ func (s *Server) recordLaunch(c *fiber.Ctx, l *lti.Launch, err error) {
 	}
 	if lerr := s.db.AddLaunchAttempt(ctx, a); lerr != nil {
 		s.log.Warn("launch log", "err", lerr)
+	}
+}
+
+// personalClaims are the OIDC profile claims an LMS may send about the person.
+var personalClaims = []string{"name", "given_name", "family_name", "middle_name", "nickname", "email", "picture", "phone_number", "address", "birthdate"}
+
+// redacted replaces a personal claim's value in the launch log.
+const redacted = "(removed: personal data is not kept in the launch log)"
+
+func redactPersonalClaims(claims map[string]any) {
+	for _, k := range personalClaims {
+		if _, ok := claims[k]; ok {
+			claims[k] = redacted
+		}
 	}
 }
 
