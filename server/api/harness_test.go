@@ -71,11 +71,13 @@ type harnessConfig struct {
 	withUI   bool
 	lmsOpts  ltitest.Options
 	toolCfg  func(*lti.Config)
+	apiCfg   func(*api.Config)
 	register bool
 }
 
-func withDBPath(p string) harnessOption { return func(c *harnessConfig) { c.dbPath = p } }
-func withUI() harnessOption             { return func(c *harnessConfig) { c.withUI = true } }
+func withDBPath(p string) harnessOption               { return func(c *harnessConfig) { c.dbPath = p } }
+func withUI() harnessOption                           { return func(c *harnessConfig) { c.withUI = true } }
+func withAPIConfig(f func(*api.Config)) harnessOption { return func(c *harnessConfig) { c.apiCfg = f } }
 func withToolConfig(f func(*lti.Config)) harnessOption {
 	return func(c *harnessConfig) { c.toolCfg = f }
 }
@@ -112,8 +114,12 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 			t.Fatal(err)
 		}
 	}
-	h.srv, err = api.New(api.Config{BaseURL: h.url, AdminToken: "admin-secret", Assets: assets, Insecure: true,
-		Logger: slog.New(slog.NewTextHandler(io.MultiWriter(h.logs, testWriter{t}), nil))}, db, h.tool)
+	apiCfg := api.Config{BaseURL: h.url, AdminToken: "admin-secret", Assets: assets, Insecure: true,
+		Logger: slog.New(slog.NewTextHandler(io.MultiWriter(h.logs, testWriter{t}), nil))}
+	if hc.apiCfg != nil {
+		hc.apiCfg(&apiCfg)
+	}
+	h.srv, err = api.New(apiCfg, db, h.tool)
 	if err != nil {
 		t.Fatal(err)
 	}

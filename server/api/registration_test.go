@@ -156,7 +156,7 @@ func TestDynamicRegistration_Refusals(t *testing.T) {
 	h := newHarness(t, withToolConfig(func(c *lti.Config) {
 		c.RegistrationTimeout = 500 * time.Millisecond
 		c.RegistrationMaxBytes = 64 << 10
-	}))
+	}), withAPIConfig(func(c *api.Config) { c.RegisterPerMinute = 1000 })) // many refusals from one address
 	config := func(mut func(d map[string]any, host string)) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			resp, err := http.Get(h.lms.OpenIDConfigurationURL())
@@ -306,5 +306,28 @@ func TestDynamicRegistration_Moodle(t *testing.T) {
 		if r.ClientID == dr.ClientID && (r.Preset != lti.PresetMoodle || !strings.HasPrefix(r.Name, "Moodle (")) {
 			t.Errorf("stored %q preset %q", r.Name, r.Preset)
 		}
+	}
+}
+
+// Each registration start makes ltibox fetch a URL it was given: one address
+// gets api.RegisterLimitMax requests a minute, then a page that says to wait.
+func TestDynamicRegistration_RateLimited(t *testing.T) {
+	h := newHarness(t)
+	for i := range api.RegisterLimitMax {
+		resp, body := h.registerStart(h.url + "/lti/register") // no openid_configuration: refused, but counted
+		if resp.StatusCode == http.StatusTooManyRequests {
+			t.Fatalf("request %d already limited: %.200s", i+1, body)
+		}
+	}
+	resp, body := h.registerStart(h.lms.RegistrationURL(h.url + "/lti/register"))
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" ||
+		!strings.Contains(body, "Too many registration attempts") || !strings.Contains(body, "Wait a minute") {
+		t.Fatalf("request %d = %d (Retry-After %q) %.300s", api.RegisterLimitMax+1, resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	if n := len(h.lms.DynamicRegistrations()); n != 0 {
+		t.Errorf("%d registrations made past the limit", n)
+	}
+	if !strings.Contains(h.logs.String(), "dynamic registration rate limit") {
+		t.Errorf("no log line for the limit:\n%s", h.logs.String())
 	}
 }

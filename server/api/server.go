@@ -32,6 +32,9 @@ type Config struct {
 	// RosterMaxAge is how old a course roster may be before opening the
 	// roster refreshes it from the LMS (default 1 h). Issue 5.
 	RosterMaxAge time.Duration
+	// RegisterPerMinute is how many dynamic registration requests one address
+	// may send per minute (default 20; an attempt takes two). Issue 6.
+	RegisterPerMinute int
 }
 
 // Server wires the store and the LTI tool to Fiber.
@@ -116,9 +119,11 @@ func (s *Server) routes() {
 	app.Post("/lti/handoff", s.createHandoff)
 	app.Get("/lti/handoff/:id", s.handoffPage)
 	app.Post("/lti/handoff/:id", s.useHandoff)
-	// Dynamic registration (issue 6).
-	app.Get("/lti/register", s.registerStart)
-	app.Post("/lti/register", s.registerFinish)
+	// Dynamic registration (issue 6). Each request makes ltibox fetch from
+	// the URL it names, so one address gets a few per minute.
+	registerLimit := s.registerLimiter()
+	app.Get("/lti/register", registerLimit, s.registerStart)
+	app.Post("/lti/register", registerLimit, s.registerFinish)
 	app.Get("/lti/register/close.js", s.registerCloseJS)
 
 	// The SPA's session-scoped API (bearer token from the launch).

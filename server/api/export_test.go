@@ -1,0 +1,5 @@
+package api
+
+// RegisterLimitMax exposes the dynamic registration rate limit to the
+// external tests.
+const RegisterLimitMax = registerLimitMax
