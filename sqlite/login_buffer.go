@@ -29,13 +29,13 @@ const (
 )
 
 // loginBuffer is the memory side: pending states not yet written, and the
-// batch a flush is writing. A state is in at most one of pending, flushing
-// and the table's committed rows that this process has not yet read.
+// rows a flush is writing. A saved state is in exactly one of pending,
+// flushing and the table; every move between them happens under mu.
 type loginBuffer struct {
 	mu       sync.Mutex
 	pending  map[string]*bufferedLogin
-	flushing map[string]*bufferedLogin // immutable while its flush runs
-	flushed  chan struct{}             // closed when the running flush ends
+	flushing map[string]*bufferedLogin // rows being written; entries are never changed, only removed
+	flushed  chan struct{}             // closed each time a chunk commits or fails: waiters look again
 	full     chan struct{}             // wakes the flusher early
 	stop     chan struct{}
 	stopped  chan struct{}
