@@ -201,7 +201,7 @@ func (db *DB) UpsertResourceLink(ctx context.Context, rl *model.ResourceLink) er
 // open a link they opened before and write nothing for it. A non-zero
 // ContextID or ActivityID and a non-empty Title or LineItemURL replace the
 // stored ones; zero values keep them. rl gets the stored result.
-func (db *DB) upsertResourceLinkTx(ctx context.Context, tx *sql.Tx, rl *model.ResourceLink) error {
+func (db *DB) upsertResourceLinkTx(ctx context.Context, tx txn, rl *model.ResourceLink) error {
 	now := db.now()
 	var (
 		id, contextID, activityID, updated int64

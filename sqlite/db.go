@@ -24,6 +24,7 @@ type DB struct {
 	plat   platformCache // registrations and deployment statuses, see platform_cache.go
 	logins *loginBuffer  // login states not yet written, see login_buffer.go
 	group  groupCommit   // launches committing together, see group_commit.go
+	writer groupWriter   // the connection group batches are written on, see group_writer.go
 	ckpt   checkpointer  // background WAL checkpoints, see checkpoint.go
 	DSN    string
 	Now    func() time.Time
@@ -81,6 +82,7 @@ func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		ferr := db.stopLoginFlusher()
 		db.stopCheckpointer()
+		db.writer.close()
 		db.closeStmts()
 		db.closeErr = errors.Join(ferr, db.db.Close())
 	})

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -16,7 +15,8 @@ import (
 // launch waiting at that moment in one transaction, each inside its own
 // savepoint so one failure undoes only its own rows; then it hands the
 // lead to the next waiter. A launch that finds no one writing runs at once,
-// on its own goroutine, with no savepoints: alone, it costs what db.tx costs.
+// on its own goroutine, with no savepoints: alone, it costs one BEGIN and
+// one COMMIT on the group writer (group_writer.go).
 type groupCommit struct {
 	mu      sync.Mutex
 	queue   []*groupJob
@@ -34,7 +34,7 @@ const groupBatchMax = 64
 
 type groupJob struct {
 	ctx  context.Context
-	fn   func(ctx context.Context, tx *sql.Tx) error
+	fn   func(ctx context.Context, tx txn) error
 	err  error
 	wake chan bool // true: lead the next batch; false: done, read err
 }
@@ -45,7 +45,7 @@ type groupJob struct {
 // ctx it is given: once fn starts, it cannot be cancelled (SQLite answers an
 // interrupted write by rolling back the whole transaction, everyone's rows
 // with it). A caller that gave up before its turn fails alone.
-func (db *DB) groupTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+func (db *DB) groupTx(ctx context.Context, fn func(ctx context.Context, tx txn) error) error {
 	g := &db.group
 	j := &groupJob{ctx: ctx, fn: fn, wake: make(chan bool, 1)}
 	g.mu.Lock()
@@ -82,34 +82,26 @@ func (db *DB) groupTx(ctx context.Context, fn func(ctx context.Context, tx *sql.
 	return j.err
 }
 
-// runGroup writes a batch in one transaction and sets each job's err.
+// runGroup writes a batch in one transaction on the group writer and sets
+// each job's err. A job whose caller gave up before the batch began fails
+// alone; a lone job needs no savepoint.
 func (db *DB) runGroup(batch []*groupJob) {
-	if len(batch) == 1 {
-		j := batch[0]
-		j.err = db.tx(j.ctx, func(tx *sql.Tx) error { return j.run(tx) })
+	live := batch[:0:0]
+	for _, j := range batch {
+		if j.err = j.ctx.Err(); j.err == nil {
+			live = append(live, j)
+		}
+	}
+	if len(live) == 0 {
 		return
 	}
-	err := db.tx(context.WithoutCancel(batch[0].ctx), func(tx *sql.Tx) error {
-		for _, j := range batch {
-			if j.err = j.ctx.Err(); j.err != nil {
-				continue
-			}
-			if _, err := tx.Exec(`SAVEPOINT launch`); err != nil {
-				return fmt.Errorf("savepoint: %w", err)
-			}
-			if j.err = j.run(tx); j.err != nil {
-				if _, err := tx.Exec(`ROLLBACK TO launch`); err != nil {
-					return fmt.Errorf("roll back one launch: %w", err)
-				}
-			}
-			if _, err := tx.Exec(`RELEASE launch`); err != nil {
-				return fmt.Errorf("release savepoint: %w", err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		for _, j := range batch {
+	w := &db.writer
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ctx := context.Background()
+	if err := db.writeGroup(ctx, w, live); err != nil {
+		w.rollback(ctx)
+		for _, j := range live {
 			if j.err == nil {
 				j.err = err
 			}
@@ -117,10 +109,51 @@ func (db *DB) runGroup(batch []*groupJob) {
 	}
 }
 
+// writeGroup runs the jobs between BEGIN and COMMIT; an error it returns
+// undoes the whole batch (the caller rolls back).
+func (db *DB) writeGroup(ctx context.Context, w *groupWriter, jobs []*groupJob) error {
+	if err := w.open(ctx, db.db); err != nil {
+		return err
+	}
+	err := w.exec(ctx, `BEGIN IMMEDIATE`)
+	if err != nil && w.conn == nil { // it broke before anything was written: take another
+		if err = w.open(ctx, db.db); err == nil {
+			err = w.exec(ctx, `BEGIN IMMEDIATE`)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if len(jobs) == 1 {
+		if jobs[0].err = jobs[0].run(w); jobs[0].err != nil {
+			w.rollback(ctx)
+			return nil
+		}
+	} else {
+		for _, j := range jobs {
+			if err := w.exec(ctx, `SAVEPOINT launch`); err != nil {
+				return fmt.Errorf("savepoint: %w", err)
+			}
+			if j.err = j.run(w); j.err != nil {
+				if err := w.exec(ctx, `ROLLBACK TO launch`); err != nil {
+					return fmt.Errorf("roll back one launch: %w", err)
+				}
+			}
+			if err := w.exec(ctx, `RELEASE launch`); err != nil {
+				return fmt.Errorf("release savepoint: %w", err)
+			}
+		}
+	}
+	if err := w.exec(ctx, `COMMIT`); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
 // run calls the job's fn with a context that can no longer be cancelled,
 // turning a panic into the job's error: a leader that panicked would leave
 // its followers waiting and the group led forever.
-func (j *groupJob) run(tx *sql.Tx) (err error) {
+func (j *groupJob) run(tx txn) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("launch write panicked: %v", r)

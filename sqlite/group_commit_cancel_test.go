@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sync"
 	"testing"
@@ -39,17 +38,17 @@ func TestGroupTx_CancelledWriterDoesNotUndoItsBatch(t *testing.T) {
 		}
 	}
 	release := make(chan struct{})
-	go db.groupTx(ctx, func(context.Context, *sql.Tx) error { <-release; return nil }) // holds the lead
+	go db.groupTx(ctx, func(context.Context, txn) error { <-release; return nil }) // holds the lead
 	waitGroupState(t, db, 0)
-	insert := func(k string) func(context.Context, *sql.Tx) error {
-		return func(ctx context.Context, tx *sql.Tx) error {
+	insert := func(k string) func(context.Context, txn) error {
+		return func(ctx context.Context, tx txn) error {
 			_, err := tx.ExecContext(ctx, `INSERT INTO gc_probe VALUES (?)`, k)
 			return err
 		}
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
-	run := func(i int, jctx context.Context, fn func(context.Context, *sql.Tx) error) {
+	run := func(i int, jctx context.Context, fn func(context.Context, txn) error) {
 		wg.Add(1)
 		go func() { defer wg.Done(); errs[i] = db.groupTx(jctx, fn) }()
 		waitGroupState(t, db, i+1)
@@ -57,7 +56,7 @@ func TestGroupTx_CancelledWriterDoesNotUndoItsBatch(t *testing.T) {
 	run(0, ctx, insert("first"))
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	run(1, cctx, func(ctx context.Context, tx *sql.Tx) error {
+	run(1, cctx, func(ctx context.Context, tx txn) error {
 		time.AfterFunc(20*time.Millisecond, cancel) // gives up mid-write
 		_, err := tx.ExecContext(ctx, `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 200000) INSERT INTO gc_big SELECT x FROM c`)
 		return err
@@ -92,7 +91,7 @@ func TestLoginBuffer_CancelledFlushLosesNothing(t *testing.T) {
 					return
 				default:
 				}
-				db.groupTx(ctx, func(ctx context.Context, tx *sql.Tx) error { _, err := tx.ExecContext(ctx, `SELECT 1`); return err })
+				db.groupTx(ctx, func(ctx context.Context, tx txn) error { _, err := tx.ExecContext(ctx, `SELECT 1`); return err })
 			}
 		}()
 	}

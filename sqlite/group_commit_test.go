@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -29,7 +28,7 @@ func TestGroupTx_EachWriterKeepsItsOwnOutcome(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			errs[i] = db.groupTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			errs[i] = db.groupTx(ctx, func(ctx context.Context, tx txn) error {
 				for part := range 3 {
 					if _, err := tx.ExecContext(ctx, `INSERT INTO gc_probe (k, part) VALUES (?, ?)`, fmt.Sprintf("w%d-%d", i, part), part); err != nil {
 						return err
@@ -97,7 +96,7 @@ func TestGroupTx_ConstraintErrorStaysWithItsWriter(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = db.groupTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			errs[i] = db.groupTx(ctx, func(ctx context.Context, tx txn) error {
 				_, err := tx.ExecContext(ctx, `INSERT INTO gc_probe (k) VALUES ('same')`)
 				return err
 			})
@@ -119,12 +118,12 @@ func TestGroupTx_ConstraintErrorStaysWithItsWriter(t *testing.T) {
 func TestGroupTx_PanicIsThatWritersError(t *testing.T) {
 	db := openTemp(t)
 	ctx := context.Background()
-	err := db.groupTx(ctx, func(ctx context.Context, tx *sql.Tx) error { panic("bad launch") })
+	err := db.groupTx(ctx, func(ctx context.Context, tx txn) error { panic("bad launch") })
 	if err == nil || !strings.Contains(err.Error(), "bad launch") {
 		t.Fatalf("panicking writer: err %v, want the panic as an error", err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- db.groupTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return nil }) }()
+	go func() { done <- db.groupTx(ctx, func(ctx context.Context, tx txn) error { return nil }) }()
 	select {
 	case err := <-done:
 		if err != nil {

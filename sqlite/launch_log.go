@@ -29,7 +29,7 @@ func (db *DB) AddLaunchAttempt(ctx context.Context, a *model.LaunchAttempt) erro
 
 // addLaunchAttemptTx inserts one entry and, every 64 entries, drops those
 // beyond the newest launchLogKeep (pruning on every launch costs a statement).
-func (db *DB) addLaunchAttemptTx(ctx context.Context, tx *sql.Tx, a *model.LaunchAttempt, header, claims []byte) error {
+func (db *DB) addLaunchAttemptTx(ctx context.Context, tx txn, a *model.LaunchAttempt, header, claims []byte) error {
 	a.CreatedAt = db.now()
 	st, err := db.txStmt(ctx, tx, `INSERT INTO launch_log (created_at, registration_id, issuer, client_id, deployment_id, message_type, ok, check_name, title, message, header_json, claims_json)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)

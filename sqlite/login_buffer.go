@@ -198,7 +198,7 @@ func (db *DB) writeLogins(ctx context.Context, all bool) error {
 	var err error
 	for len(rows) > 0 && err == nil {
 		chunk := rows[:min(len(rows), loginWriteChunk)]
-		err = db.groupTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return db.insertLoginsTx(ctx, tx, chunk) })
+		err = db.groupTx(ctx, func(ctx context.Context, tx txn) error { return db.insertLoginsTx(ctx, tx, chunk) })
 		if err == nil {
 			rows = rows[len(chunk):]
 		}
@@ -224,7 +224,7 @@ func (db *DB) writeLogins(ctx context.Context, all bool) error {
 // to the buffer). A state whose registration was deleted since its login is
 // skipped, not an error. A row already there (a chunk retried after a commit
 // that failed late) keeps or gains its consumed mark, never loses it.
-func (db *DB) insertLoginsTx(ctx context.Context, tx *sql.Tx, rows []*bufferedLogin) error {
+func (db *DB) insertLoginsTx(ctx context.Context, tx txn, rows []*bufferedLogin) error {
 	st, err := db.txStmt(ctx, tx, `INSERT INTO login_states (state_hash, nonce, registration_id, target_link_uri, login_hint, deployment_hint, binding, message_hint, storage_target, created_at, expires_at, consumed_at)
 		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 WHERE EXISTS (SELECT 1 FROM registrations WHERE id = ?3)
 		ON CONFLICT (state_hash) DO UPDATE SET consumed_at = COALESCE(login_states.consumed_at, excluded.consumed_at)`)

@@ -15,7 +15,7 @@ const seenRefresh = 3600
 // saveUserTx records the launching user and sets u.ID. Most launches come
 // from someone already known, unchanged: they read the row and write nothing
 // (one statement, no page written); a new or changed user is one write.
-func (db *DB) saveUserTx(ctx context.Context, tx *sql.Tx, u *model.User, now int64) error {
+func (db *DB) saveUserTx(ctx context.Context, tx txn, u *model.User, now int64) error {
 	var name, given, family, email string
 	var seen int64
 	err := db.txQueryRow(ctx, tx, `SELECT id, name, given_name, family_name, email, last_seen_at FROM users WHERE registration_id = ? AND subject = ?`,
@@ -39,7 +39,7 @@ func (db *DB) saveUserTx(ctx context.Context, tx *sql.Tx, u *model.User, now int
 
 // saveContextTx records the launch's course and sets c.ID, writing only when
 // it is new or changed (see saveUserTx).
-func (db *DB) saveContextTx(ctx context.Context, tx *sql.Tx, deploymentID string, c *model.Context, now int64) error {
+func (db *DB) saveContextTx(ctx context.Context, tx txn, deploymentID string, c *model.Context, now int64) error {
 	var label, title string
 	var seen int64
 	err := db.txQueryRow(ctx, tx, `SELECT id, label, title, last_seen_at FROM contexts WHERE registration_id = ? AND deployment_id = ? AND context_id = ?`,

@@ -38,7 +38,7 @@ func (db *DB) CreateLaunch(ctx context.Context, tokenHash string, s *model.Launc
 			return false, fmt.Errorf("create launch: %w", err)
 		}
 	}
-	err = db.groupTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = db.groupTx(ctx, func(ctx context.Context, tx txn) error {
 		refused = false
 		if err := db.createSessionTx(ctx, tx, tokenHash, s); err != nil {
 			return err
@@ -71,7 +71,7 @@ func (db *DB) CreateLaunch(ctx context.Context, tokenHash string, s *model.Launc
 	return refused, nil
 }
 
-func (db *DB) createSessionTx(ctx context.Context, tx *sql.Tx, tokenHash string, s *model.LaunchSession) error {
+func (db *DB) createSessionTx(ctx context.Context, tx txn, tokenHash string, s *model.LaunchSession) error {
 	now := db.now()
 	roles, err := json.Marshal(s.Roles)
 	if err != nil {

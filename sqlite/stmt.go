@@ -40,7 +40,11 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 // connection and fills the cache in the background: preparing through the
 // pool would wait for a second connection while tx holds the write lock, and
 // the connections it waits for may be writers waiting for that lock.
-func (db *DB) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+func (db *DB) txStmt(ctx context.Context, t txn, query string) (*sql.Stmt, error) {
+	tx, ok := t.(*sql.Tx)
+	if !ok { // the group writer prepares on its own connection
+		return t.(*groupWriter).stmt(ctx, query)
+	}
 	if s, ok := db.stmts.Load(query); ok {
 		return tx.StmtContext(ctx, s.(*sql.Stmt)), nil
 	}
@@ -53,7 +57,7 @@ func (db *DB) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, 
 }
 
 // txQueryRow runs a cached single-row query inside tx.
-func (db *DB) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+func (db *DB) txQueryRow(ctx context.Context, tx txn, query string, args ...any) *sql.Row {
 	s, err := db.txStmt(ctx, tx, query)
 	if err != nil {
 		return tx.QueryRowContext(ctx, query, args...)
