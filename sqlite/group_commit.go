@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -116,10 +117,18 @@ func (db *DB) writeGroup(ctx context.Context, w *groupWriter, jobs []*groupJob) 
 		return err
 	}
 	err := w.exec(ctx, `BEGIN IMMEDIATE`)
-	if err != nil && w.conn == nil { // it broke before anything was written: take another
+	switch {
+	case err == nil:
+	case w.conn == nil: // it broke before anything was written: take another
 		if err = w.open(ctx, db.db); err == nil {
 			err = w.exec(ctx, `BEGIN IMMEDIATE`)
 		}
+	case strings.Contains(err.Error(), "within a transaction"):
+		// A transaction left open by a ROLLBACK that failed: its batch was
+		// already reported failed, so end it and begin again. (SQLite gives
+		// this case no code of its own, only the message.)
+		w.rollback(ctx)
+		err = w.exec(ctx, `BEGIN IMMEDIATE`)
 	}
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -81,3 +81,23 @@ func TestGroupWriter_AfterCloseFails(t *testing.T) {
 		t.Fatalf("write after Close: err %v, want %v", err, errStoreClosed)
 	}
 }
+
+// A transaction left open on the writer's connection (a ROLLBACK that
+// failed) must not make every later launch fail to begin.
+func TestGroupWriter_LeftOpenTransactionIsEnded(t *testing.T) {
+	db := openTemp(t)
+	ctx := context.Background()
+	noop := func(ctx context.Context, tx txn) error { _, err := tx.ExecContext(ctx, `SELECT 1`); return err }
+	if err := db.groupTx(ctx, noop); err != nil {
+		t.Fatal(err)
+	}
+	db.writer.mu.Lock()
+	_, err := db.writer.conn.ExecContext(ctx, `BEGIN`)
+	db.writer.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.groupTx(ctx, noop); err != nil {
+		t.Fatalf("after a transaction was left open: %v", err)
+	}
+}
