@@ -51,6 +51,14 @@ func Find(ctx context.Context, role, name string) (cdp.BackendNodeID, error) {
 	}
 }
 
+// WaitFor waits until exactly one node has the role and name (see Find).
+func WaitFor(role, name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := Find(ctx, role, name)
+		return err
+	})
+}
+
 // Count returns how many nodes of the accessibility tree have the role and
 // name now, without waiting: 0 shows that a control is gone. The name ""
 // counts the controls of the role that have no name, which no screen reader
