@@ -195,7 +195,7 @@ func (s *Server) decideDeployment(c *fiber.Ctx, status string) error {
 	if err != nil {
 		return err
 	}
-	dep := strings.Clone(c.Params("deployment"))
+	dep := deploymentParam(c)
 	if err := s.db.SetDeploymentStatus(c.UserContext(), id, dep, status); err != nil {
 		return err
 	}

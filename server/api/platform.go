@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -214,10 +215,22 @@ func (s *Server) removeDeployment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.RemoveDeployment(c.UserContext(), id, c.Params("deployment")); err != nil {
+	if err := s.db.RemoveDeployment(c.UserContext(), id, deploymentParam(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// deploymentParam is the :deployment of the URL, decoded. Clients escape the
+// ID (the console with url.PathEscape): LTI deployment IDs may hold any ASCII,
+// spaces and slashes included, and fiber leaves route parameters as sent. A
+// parameter that is not valid escaping ("50%") is taken as it is.
+func deploymentParam(c *fiber.Ctx) string {
+	raw := c.Params("deployment")
+	if dep, err := url.PathUnescape(raw); err == nil {
+		raw = dep
+	}
+	return strings.Clone(raw) // fiber reuses the request buffer
 }
 
 // KeyView is a tool key without its private part.

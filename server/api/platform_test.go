@@ -53,6 +53,10 @@ func TestAdminAPI_Scenarios(t *testing.T) {
 		{"duplicate deployment", "POST", "/api/admin/platforms/1/deployments", "admin-secret", `{"deploymentId":"7"}`, 409, []string{"already registered"}},
 		{"deployment for unknown platform", "POST", "/api/admin/platforms/999/deployments", "admin-secret", `{"deploymentId":"7"}`, 404, []string{"Platform not found."}},
 		{"remove deployment", "DELETE", "/api/admin/platforms/1/deployments/7", "admin-secret", "", 204, nil},
+		// LTI deployment IDs may hold spaces and slashes; clients escape them in the path.
+		{"add deployment with a space and a slash", "POST", "/api/admin/platforms/1/deployments", "admin-secret", `{"deploymentId":"course 42/b"}`, 201, []string{`"deploymentId":"course 42/b"`}},
+		{"approve escaped deployment", "POST", "/api/admin/platforms/1/deployments/course%2042%2Fb/approve", "admin-secret", "", 200, []string{`"deploymentId":"course 42/b"`}},
+		{"remove escaped deployment", "DELETE", "/api/admin/platforms/1/deployments/course%2042%2Fb", "admin-secret", "", 204, nil},
 		{"remove unknown deployment", "DELETE", "/api/admin/platforms/1/deployments/7", "admin-secret", "", 404, []string{"Deployment not found."}},
 		{"keys", "GET", "/api/admin/keys", "admin-secret", "", 200, []string{`"current":true`}},
 		{"delete", "DELETE", "/api/admin/platforms/2", "admin-secret", "", 204, nil},

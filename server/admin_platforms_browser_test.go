@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/ltibox/ltibox/server/browsertest"
+	"github.com/ltibox/ltibox/server/model"
+)
+
+// TestConsole_EditPlatform: the admin renames the demo LMS and corrects its
+// token URL in the edit form. The change is in the store, in the admin API,
+// and in the console after a reload (the edit form reads it back); what the
+// form did not touch (status, deployments, issuer) is kept, so the platform
+// still launches.
+func TestConsole_EditPlatform(t *testing.T) {
+	c := openConsole(t, "/admin/")
+	c.allNamed()
+	tokenURL := c.base + "/demo-lms/oauth2/token"
+	c.run("edit the platform",
+		browsertest.Press("button", "Edit Demo LMS"),
+		chromedp.WaitVisible(`#platform-form`),
+		browsertest.Fill("Name", "Riverside Moodle"),
+		browsertest.Fill("Access token URL", tokenURL),
+		browsertest.Press("button", "Save platform"),
+		c.done("Saved Riverside Moodle."),
+	)
+	var name, token string
+	c.run("read it back after a reload",
+		c.reload(),
+		browsertest.Press("button", "Edit Riverside Moodle"),
+		browsertest.Value("Name", &name),
+		browsertest.Value("Access token URL", &token),
+	)
+	if name != "Riverside Moodle" || token != tokenURL {
+		t.Errorf("edit form after reload: name %q, token URL %q", name, token)
+	}
+	if n := c.count("button", "Edit Demo LMS"); n != 0 {
+		t.Errorf("the old name is still listed after a reload")
+	}
+
+	r, err := c.a.db.Registration(context.Background(), 1)
+	if err != nil || r.Name != "Riverside Moodle" || r.TokenURL != tokenURL || r.Issuer != c.a.demo.Issuer() || r.Status != "active" {
+		t.Errorf("stored platform: %+v %v", r, err)
+	}
+	var p model.Platform
+	if st := c.api("GET", platformPath(1), &p); st != 200 || p.Name != "Riverside Moodle" || p.TokenURL != tokenURL ||
+		len(p.Deployments) != 1 || p.Deployments[0].DeploymentID != "1" {
+		t.Errorf("admin API: %d %+v", st, p)
+	}
+	if st, page := c.launch("1"); st != http.StatusSeeOther {
+		t.Errorf("launch after the edit = %d %.300s", st, page)
+	}
+}
+
+// TestConsole_DeletePlatform: Delete asks first; Cancel keeps the platform,
+// OK removes it from the list, the store and the admin API, ends the
+// sessions its launches opened, and the next launch from that LMS gets the
+// readable "not registered" page.
+func TestConsole_DeletePlatform(t *testing.T) {
+	c := openConsole(t, "/admin/")
+	st, loc := c.launch("1")
+	i := strings.Index(loc, "#session=")
+	if st != http.StatusSeeOther || i < 0 {
+		t.Fatalf("launch before the delete = %d %s", st, loc)
+	}
+	session := loc[i+len("#session="):]
+
+	c.run("delete, then cancel",
+		c.dialogs.Accept(false),
+		browsertest.Press("button", "Delete Demo LMS"),
+	)
+	if n := c.count("button", "Delete Demo LMS"); n != 1 || c.api("GET", platformPath(1), nil) != 200 {
+		t.Fatalf("Cancel in the confirmation deleted the platform")
+	}
+	c.run("delete, then OK",
+		c.dialogs.Accept(true),
+		browsertest.Press("button", "Delete Demo LMS"),
+		c.done("Deleted Demo LMS."),
+	)
+	if m := c.dialogs.Messages(); len(m) != 2 || !strings.HasPrefix(m[0], "Delete Demo LMS?") {
+		t.Errorf("confirmations: %q", m)
+	}
+	var empty string
+	c.run("the list after a reload", c.reload(), chromedp.Text(`#main`, &empty, chromedp.ByQuery))
+	if c.count("rowheader", "Demo LMS") != 0 || !strings.Contains(empty, "No platform yet.") {
+		t.Errorf("platform still listed after delete:\n%s", empty)
+	}
+
+	if regs, err := c.a.db.Registrations(context.Background()); err != nil || len(regs) != 0 {
+		t.Errorf("store after delete: %v %v", regs, err)
+	}
+	var list []model.Platform
+	if st := c.api("GET", "/platforms", &list); st != 200 || len(list) != 0 {
+		t.Errorf("admin API platforms after delete: %d %+v", st, list)
+	}
+	if st := c.api("GET", platformPath(1), nil); st != http.StatusNotFound {
+		t.Errorf("admin API platform 1 after delete: %d", st)
+	}
+	req, _ := http.NewRequest("GET", c.base+"/api/v1/session", nil)
+	req.Header.Set("Authorization", "Bearer "+session)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("session opened by the deleted platform: %s", resp.Status)
+	}
+	st, page := c.launch("1")
+	refused(t, st, page, http.StatusBadRequest, "This LMS is not registered with ltibox", "login.platform_unknown")
+}
