@@ -97,25 +97,20 @@ func (db *DB) DeleteRegistration(ctx context.Context, id int64) error {
 
 // Registration returns one registration by id (cached, see platform_cache.go).
 func (db *DB) Registration(ctx context.Context, id int64) (*lti.Registration, error) {
-	db.plat.mu.Lock()
-	db.plat.fresh(db.Now())
-	if r, ok := db.plat.byID[id]; ok {
-		db.plat.mu.Unlock()
-		cp := *r
+	var cached *lti.Registration
+	gen := db.plat.lookup(db.Now(), func() { cached = db.plat.byID[id] })
+	if cached != nil {
+		cp := *cached
 		return &cp, nil
 	}
-	db.plat.mu.Unlock()
 	r, err := scanRegistration(db.queryRow(ctx, `SELECT `+registrationColumns+` FROM registrations WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("Platform")
 	} else if err != nil {
 		return nil, fmt.Errorf("registration: %w", err)
 	}
-	db.plat.mu.Lock()
-	db.plat.fresh(db.Now())
 	cp := *r
-	db.plat.byID[id] = &cp
-	db.plat.mu.Unlock()
+	db.plat.put(db.Now(), gen, func() { db.plat.byID[id] = &cp })
 	return r, nil
 }
 
@@ -126,23 +121,21 @@ func (db *DB) Registrations(ctx context.Context) ([]*lti.Registration, error) {
 
 // RegistrationsByIssuer implements lti.PlatformStore (cached, see platform_cache.go).
 func (db *DB) RegistrationsByIssuer(ctx context.Context, issuer string) ([]*lti.Registration, error) {
-	db.plat.mu.Lock()
-	db.plat.fresh(db.Now())
-	if regs, ok := db.plat.byIssuer[issuer]; ok {
-		db.plat.mu.Unlock()
-		return copyRegs(regs), nil
+	var cached []*lti.Registration
+	var ok bool
+	gen := db.plat.lookup(db.Now(), func() { cached, ok = db.plat.byIssuer[issuer] })
+	if ok {
+		return copyRegs(cached), nil
 	}
-	db.plat.mu.Unlock()
 	regs, err := db.queryRegistrations(ctx, `SELECT `+registrationColumns+` FROM registrations WHERE issuer = ? ORDER BY id`, issuer)
 	if err != nil {
 		return nil, err
 	}
-	db.plat.mu.Lock()
-	db.plat.fresh(db.Now())
-	if len(db.plat.byIssuer) < 10_000 { // unknown issuers are cached too, within bounds
-		db.plat.byIssuer[issuer] = copyRegs(regs)
-	}
-	db.plat.mu.Unlock()
+	db.plat.put(db.Now(), gen, func() {
+		if len(db.plat.byIssuer) < 10_000 { // unknown issuers are cached too, within bounds
+			db.plat.byIssuer[issuer] = copyRegs(regs)
+		}
+	})
 	return regs, nil
 }
 
@@ -280,10 +273,9 @@ func (db *DB) Deployments(ctx context.Context, registrationID int64) ([]*lti.Dep
 // DeploymentStatus implements lti.PlatformStore (cached, see platform_cache.go).
 func (db *DB) DeploymentStatus(ctx context.Context, registrationID int64, deploymentID string) (string, error) {
 	key := deploymentKey{registrationID, deploymentID}
-	db.plat.mu.Lock()
-	db.plat.fresh(db.Now())
-	status, ok := db.plat.deployments[key]
-	db.plat.mu.Unlock()
+	var status string
+	var ok bool
+	gen := db.plat.lookup(db.Now(), func() { status, ok = db.plat.deployments[key] })
 	if ok {
 		if status == "" {
 			return "", notFound("Deployment")
@@ -292,12 +284,11 @@ func (db *DB) DeploymentStatus(ctx context.Context, registrationID int64, deploy
 	}
 	status, err := db.deploymentStatus(ctx, registrationID, deploymentID)
 	if err == nil || errors.Is(err, lti.ErrNotFound) {
-		db.plat.mu.Lock()
-		db.plat.fresh(db.Now())
-		if len(db.plat.deployments) < 10_000 {
-			db.plat.deployments[key] = status
-		}
-		db.plat.mu.Unlock()
+		db.plat.put(db.Now(), gen, func() {
+			if len(db.plat.deployments) < 10_000 {
+				db.plat.deployments[key] = status
+			}
+		})
 	}
 	return status, err
 }

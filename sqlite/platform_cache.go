@@ -11,8 +11,13 @@ import (
 // reads and which change rarely. Every write through this DB resets it, so a
 // change made in this process is seen at once; a change made by another process
 // (the CLI on the same file) is seen within platformCacheTTL.
+//
+// A read that misses fills the cache after its query. If a write committed
+// and reset the cache while that query ran, the value read may predate it:
+// gen, bumped by every reset, tells the fill to keep its value to itself.
 type platformCache struct {
 	mu          sync.Mutex
+	gen         uint64
 	loadedAt    time.Time
 	byIssuer    map[string][]*lti.Registration
 	byID        map[int64]*lti.Registration
@@ -39,7 +44,30 @@ func (c *platformCache) fresh(now time.Time) {
 func (c *platformCache) reset() {
 	c.mu.Lock()
 	c.byIssuer = nil
+	c.gen++
 	c.mu.Unlock()
+}
+
+// lookup runs get on the fresh maps and returns the generation a fill after
+// a miss must present to put.
+func (c *platformCache) lookup(now time.Time, get func()) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fresh(now)
+	get()
+	return c.gen
+}
+
+// put runs set on the fresh maps, unless a write reset the cache since the
+// lookup of generation gen.
+func (c *platformCache) put(now time.Time, gen uint64, set func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
+	c.fresh(now)
+	set()
 }
 
 // copies keep callers from mutating cached registrations.
