@@ -73,6 +73,9 @@ func (w *groupWriter) stmt(ctx context.Context, query string) (*sql.Stmt, error)
 	if s, ok := w.stmts[query]; ok {
 		return s, nil
 	}
+	if w.conn == nil { // dropped after it broke; the batch is failing
+		return nil, sql.ErrConnDone
+	}
 	s, err := w.conn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("prepare: %w", err)
