@@ -343,6 +343,25 @@ func TestLaunch_Replay(t *testing.T) {
 	}
 }
 
+// A launch form posted again by the same browser (Back, resubmit) has lost
+// its cookie to the first launch: the page must say it was used, not blame
+// the browser's cookies.
+func TestLaunch_ResubmittedFormSaysUsed(t *testing.T) {
+	h := newHarness(t)
+	client := h.browser()
+	action, fields := h.startLogin(client, ltitest.LaunchSpec{})
+	resp, _ := h.post(client, action, fields)
+	sessionToken(t, resp)
+	resp, body := h.post(client, action, fields)
+	h.rejectedAllowingSessions(t, resp, body, 401, "launch.state_used")
+	if !strings.Contains(body, "already used") || strings.Contains(body, "cookie") {
+		t.Errorf("a resubmitted launch blames cookies: %.300s", body)
+	}
+	if _, sessions := h.count(); sessions != 1 {
+		t.Errorf("%d sessions after a resubmission, want 1", sessions)
+	}
+}
+
 func stateCookieName(state string) string { return "ltibox_state_" + lti.HashToken(state)[:16] }
 
 func TestLaunch_StateRules(t *testing.T) {

@@ -48,6 +48,12 @@ func (t *Tool) VerifyLaunch(ctx context.Context, req LaunchRequest) (*Launch, er
 		return nil, unauthorized("launch.state_missing", "The LMS did not send back the login state.")
 	}
 	if req.BoundState == "" {
+		// A launch posted a second time (Back, or the form resubmitted) comes
+		// without the cookie, which its first use cleared: say it was used,
+		// rather than send the user and the admin after their cookies.
+		if _, err := t.logins.PeekLogin(ctx, HashToken(req.State)); errors.Is(err, ErrLoginUsed) {
+			return nil, errStateUsed()
+		}
 		return nil, unauthorized("launch.state_unbound", "Your browser did not keep the short-lived login cookie that proves this launch started here, so ltibox cannot trust it.").
 			hint("Relaunch from your course. If it fails again, allow cookies for this site or open the activity in a new window.")
 	}
@@ -59,7 +65,7 @@ func (t *Tool) VerifyLaunch(ctx context.Context, req LaunchRequest) (*Launch, er
 	case errors.Is(err, ErrNotFound):
 		return nil, unauthorized("launch.state_unknown", "ltibox does not know this login; it may have been cleaned up or never started here.")
 	case errors.Is(err, ErrLoginUsed):
-		return nil, unauthorized("launch.state_used", "This launch was already used. Each launch can be opened only once.")
+		return nil, errStateUsed()
 	case errors.Is(err, ErrLoginExpired):
 		return nil, unauthorized("launch.state_expired", "This launch took too long to complete and has expired.")
 	case err != nil:
@@ -93,6 +99,10 @@ func (t *Tool) VerifyLaunch(ctx context.Context, req LaunchRequest) (*Launch, er
 		return nil, err
 	}
 	return l, nil
+}
+
+func errStateUsed() *CheckError {
+	return unauthorized("launch.state_used", "This launch was already used. Each launch can be opened only once.")
 }
 
 // verifyIDToken checks the JWT itself: shape, header, signature, iss, aud, azp, times.

@@ -78,6 +78,8 @@ type LoginState struct {
 type LoginStore interface {
 	SaveLogin(ctx context.Context, s *LoginState) error
 	ConsumeLogin(ctx context.Context, stateHash string) (*LoginState, error)
+	// PeekLogin reads a state without spending it, with ConsumeLogin's errors.
+	PeekLogin(ctx context.Context, stateHash string) (*LoginState, error)
 }
 
 // Key is one tool signing key.
