@@ -164,7 +164,16 @@ func (w *Web) Mount(f *fiber.App) {
 		case "/sitemap.xml", "/ads.txt":
 			return c.SendStatus(fiber.StatusNotFound)
 		}
-		return goapp(c)
+		if err := goapp(c); err != nil {
+			return err
+		}
+		if c.Response().StatusCode() == fiber.StatusNotFound {
+			// go-app answers an unknown route with a plain-text 404; a person
+			// gets the server's error page, which says what to do next.
+			c.Response().ResetBody()
+			return fiber.ErrNotFound
+		}
+		return nil
 	})
 }
 
