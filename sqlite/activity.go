@@ -196,6 +196,10 @@ func (db *DB) UpsertResourceLink(ctx context.Context, rl *model.ResourceLink) er
 	return nil
 }
 
+// linkRefresh is how old a resource link's updated_at may grow before an
+// unchanged relaunch rewrites it (nobody reads it to the minute).
+const linkRefresh = 3600
+
 // upsertResourceLinkTx reads the link first and writes only when it is new,
 // when something changes, or when updated_at is an hour old: most launches
 // open a link they opened before and write nothing for it. A non-zero
@@ -237,7 +241,7 @@ func (db *DB) upsertResourceLinkTx(ctx context.Context, tx txn, rl *model.Resour
 	newContext, newActivity := merged(rl.ContextID, contextID), merged(rl.ActivityID, activityID)
 	newTitle, newLineItem := mergedText(rl.Title, title), mergedText(rl.LineItemURL, lineItem)
 	rl.ID, rl.ActivityID, rl.Title, rl.LineItemURL = id, newActivity, newTitle, newLineItem
-	if newContext == contextID && newActivity == activityID && newTitle == title && newLineItem == lineItem && updated >= now.Unix()-seenRefresh {
+	if newContext == contextID && newActivity == activityID && newTitle == title && newLineItem == lineItem && updated >= now.Unix()-linkRefresh {
 		rl.UpdatedAt = time.Unix(updated, 0).UTC()
 		return nil
 	}

@@ -248,3 +248,24 @@ func TestRoster_LearnersReachTheGradebook(t *testing.T) {
 		}
 	}
 }
+
+// The roster's "Last launch" follows every launch to the minute, however
+// often the same person launches.
+func TestRoster_LastLaunchIsCurrent(t *testing.T) {
+	db := MustOpen(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return now }
+	cid := MustLaunch(t, db, "grace")
+	if err := db.StoreRoster(ctx, cid, sqlite.RosterUpdate{Members: []lti.Member{{UserID: "grace", Name: "grace", Roles: []string{"Instructor"}, Status: lti.MemberActive}}, Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, later := range []time.Duration{20 * time.Minute, 21 * time.Minute} {
+		now = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC).Add(later)
+		MustLaunch(t, db, "grace")
+		ms, err := db.RosterMembers(ctx, cid)
+		if err != nil || len(ms) != 1 || ms[0].LastLaunch == nil || !ms[0].LastLaunch.Equal(now) {
+			t.Fatalf("after a launch at %s: members %+v, %v; want last launch %s", now.Format(time.Kitchen), ms, err, now)
+		}
+	}
+}

@@ -9,8 +9,10 @@ import (
 )
 
 // seenRefresh is how old last_seen_at may grow before a launch rewrites an
-// otherwise unchanged user or course row.
-const seenRefresh = 3600
+// otherwise unchanged user or course row. The roster shows a member's last
+// launch to the minute ("just now", "5 min ago"), so a minute: a person
+// seldom launches twice in one, and a burst of launches still writes once.
+const seenRefresh = 60
 
 // saveUserTx records the launching user and sets u.ID. Most launches come
 // from someone already known, unchanged: they read the row and write nothing
@@ -26,7 +28,7 @@ func (db *DB) saveUserTx(ctx context.Context, tx txn, u *model.User, now int64) 
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.PlatformID, u.Subject, u.Name, u.GivenName, u.FamilyName, u.Email, now).Scan(&u.ID)
 	case err != nil:
 		return err
-	case name == u.Name && given == u.GivenName && family == u.FamilyName && email == u.Email && seen >= now-seenRefresh:
+	case name == u.Name && given == u.GivenName && family == u.FamilyName && email == u.Email && seen > now-seenRefresh:
 		return nil
 	}
 	st, err := db.txStmt(ctx, tx, `UPDATE users SET name = ?, given_name = ?, family_name = ?, email = ?, last_seen_at = ? WHERE id = ?`)
@@ -50,7 +52,7 @@ func (db *DB) saveContextTx(ctx context.Context, tx txn, deploymentID string, c 
 			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, c.PlatformID, deploymentID, c.ContextID, c.Label, c.Title, now).Scan(&c.ID)
 	case err != nil:
 		return err
-	case label == c.Label && title == c.Title && seen >= now-seenRefresh:
+	case label == c.Label && title == c.Title && seen > now-seenRefresh:
 		return nil
 	}
 	st, err := db.txStmt(ctx, tx, `UPDATE contexts SET label = ?, title = ?, last_seen_at = ? WHERE id = ?`)
