@@ -39,15 +39,29 @@ func (c *adminConsole) renderActivities() app.UI {
 				if a.Archived {
 					state = "archived"
 				}
+				// The handler carries only the ID (go-app keeps the first
+				// handler while the scope is the same): Edit opens the
+				// activity as last loaded, not as this row was first drawn.
+				id := a.ID
 				return app.Tr().Body(
 					app.Th().Attr("scope", "row").Text(a.Title), app.Td().Text(graded), app.Td().Text(a.Tag), app.Td().Text(state),
 					app.Td().Body(app.Button().Type("button").Text("Edit").Aria("label", "Edit "+a.Title).OnClick(func(ctx app.Context, e app.Event) {
-						c.openActivity(a)
-					}, app.EventScope(a.ID))),
+						c.editActivity(id)
+					}, app.EventScope(id))),
 				)
 			})),
 		),
 	)
+}
+
+// editActivity opens the library activity with the id, as last loaded.
+func (c *adminConsole) editActivity(id int64) {
+	for _, a := range c.library {
+		if a.ID == id {
+			c.openActivity(a)
+			return
+		}
+	}
 }
 
 // openActivity shows the activity form filled with a.
@@ -57,7 +71,12 @@ func (c *adminConsole) openActivity(a model.Activity) {
 }
 
 func (c *adminConsole) renderActivityForm() app.UI {
-	graded := app.Input().Type("checkbox").ID("act-graded").OnChange(func(ctx app.Context, e app.Event) { c.act.Graded = ctx.JSSrc().Get("checked").Bool() })
+	graded := app.Input().Type("checkbox").ID("act-graded").OnChange(func(ctx app.Context, e app.Event) {
+		c.act.Graded = ctx.JSSrc().Get("checked").Bool()
+		if c.act.Graded && !(c.act.ScoreMaximum > 0) {
+			c.act.ScoreMaximum = 100 // an ungraded activity stores 0
+		}
+	})
 	if c.act.Graded {
 		graded = graded.Checked(true)
 	}
@@ -81,11 +100,20 @@ func (c *adminConsole) renderActivityForm() app.UI {
 		app.Label().For("act-instructions").Text("Instructions (Markdown)"),
 		app.Textarea().ID("act-instructions").Rows(6).Text(c.act.Instructions).OnInput(c.ValueTo(&c.act.Instructions)),
 		app.Div().Body(graded, app.Label().For("act-graded").Text("Graded")),
-		app.Label().For("act-max").Text("Maximum score"),
-		app.Input().Type("number").ID("act-max").Attr("min", "1").Value(strconv.FormatFloat(c.act.ScoreMaximum, 'f', -1, 64)).
-			OnInput(func(ctx app.Context, e app.Event) {
-				c.act.ScoreMaximum, _ = strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64)
-			}),
+		// The maximum applies to graded activities only: shown (and
+		// constrained) for those, as in the picker and the course editor, so
+		// the browser never blocks an ungraded activity on a field it does
+		// not use (the server stores 0 for it).
+		app.If(c.act.Graded, func() app.UI {
+			return app.Div().Class("field").Body(
+				app.Label().For("act-max").Text("Maximum score"),
+				app.Input().Type("number").ID("act-max").Required(true).Attr("min", "0").Attr("max", "10000").Attr("step", "any").
+					Value(strconv.FormatFloat(c.act.ScoreMaximum, 'f', -1, 64)).
+					OnInput(func(ctx app.Context, e app.Event) {
+						c.act.ScoreMaximum, _ = strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64)
+					}),
+			)
+		}),
 		app.Label().For("act-tag").Text("Tag"),
 		app.Input().Type("text").ID("act-tag").Value(c.act.Tag).OnInput(c.ValueTo(&c.act.Tag)),
 		dateFields("act-", &c.actStart, &c.actEnd),

@@ -416,11 +416,14 @@ func (c *adminConsole) matches(fields ...string) bool {
 	return false
 }
 
-// exportButton downloads rows as a CSV file.
+// exportButton downloads rows as a CSV file. The scope is the button's id:
+// console pages share their layout, so go-app reuses the previous page's
+// button in place and, without a scope of its own, kept its handler (the
+// Activities page exported platforms.csv after the Platforms page).
 func exportButton(id, name string, rows func() [][]string) app.UI {
 	return app.Button().Type("button").ID(id).Text("Export CSV").OnClick(func(ctx app.Context, e app.Event) {
 		downloadCSV(name, rows())
-	})
+	}, app.EventScope(id))
 }
 
 func downloadCSV(name string, rows [][]string) {

@@ -56,6 +56,9 @@ func (c *adminConsole) renderDeployments() app.UI {
 			app.THead().Body(app.Tr().Body(th("Platform"), th("Deployment ID"), th("Status"), th("Added"), th("Actions"))),
 			app.TBody().Body(app.Range(rows).Slice(func(i int) app.UI {
 				r := rows[i]
+				// The scope is what the handler uses, not the row's ID: go-app
+				// keeps a handler while its scope is unchanged, and a new
+				// deployment can get a deleted one's ID.
 				return app.Tr().Body(
 					app.Th().Attr("scope", "row").Text(r.p.Name),
 					app.Td().Text(r.d.DeploymentID),
@@ -67,7 +70,7 @@ func (c *adminConsole) renderDeployments() app.UI {
 								return
 							}
 							c.run(ctx, "Removing…", "Removed deployment "+r.d.DeploymentID+".", func() error { return c.api.RemoveDeployment(ctx, r.p.ID, r.d.DeploymentID) })
-						}, app.EventScope(r.d.ID))),
+						}, app.EventScope(r.p.ID, r.d.DeploymentID))),
 				)
 			})),
 		),
@@ -95,7 +98,9 @@ func (c *adminConsole) renderApprovals() app.UI {
 			app.THead().Body(app.Tr().Body(th("Name"), th("Issuer"), th("Client ID"), th("Registered"), th("Decision"))),
 			app.TBody().Body(app.Range(c.pending.Platforms).Slice(func(i int) app.UI {
 				p := c.pending.Platforms[i]
-				scope := app.EventScope(p.ID)
+				// The scope holds all the handlers use: go-app keeps a row's
+				// first handlers while the scope stays the same.
+				scope := app.EventScope(p.ID, p.Name)
 				return app.Tr().Body(
 					app.Th().Attr("scope", "row").Text(p.Name),
 					app.Td().Text(p.Issuer),

@@ -45,10 +45,55 @@ func (c *adminConsole) openAdd(ctx app.Context, e app.Event) {
 	c.fillPreset()
 }
 
-func (c *adminConsole) openEdit(p model.Platform) {
+// platform is the platform with the id as last loaded.
+func (c *adminConsole) platform(id int64) (model.Platform, bool) {
+	for _, p := range c.platforms {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return model.Platform{}, false
+}
+
+// openEdit fills the form from the platform as last loaded (not as the row
+// was first drawn: the form would otherwise write old values back).
+func (c *adminConsole) openEdit(id int64) {
+	p, ok := c.platform(id)
+	if !ok {
+		return
+	}
 	c.showForm, c.editID, c.site, c.firstDep, c.errMsg = true, p.ID, "", "", ""
 	c.form = model.PlatformInput{Name: p.Name, Issuer: p.Issuer, ClientID: p.ClientID, AuthURL: p.AuthURL, TokenURL: p.TokenURL,
 		TokenAudience: p.TokenAudience, JWKSURL: p.JWKSURL, Preset: p.Preset, Status: p.Status, AllowAnonymous: p.AllowAnonymous}
+}
+
+// togglePlatform disables an active platform and activates any other, by
+// its status as last loaded.
+func (c *adminConsole) togglePlatform(ctx app.Context, id int64) {
+	p, ok := c.platform(id)
+	if !ok {
+		return
+	}
+	next := "disabled"
+	if p.Status != "active" {
+		next = "active"
+	}
+	c.run(ctx, "Saving…", p.Name+" is now "+next+".", func() error { return c.api.SetPlatformStatus(ctx, id, next) })
+}
+
+// deletePlatform removes the platform once the admin confirms.
+func (c *adminConsole) deletePlatform(ctx app.Context, id int64) {
+	p, ok := c.platform(id)
+	if !ok {
+		return
+	}
+	if !confirmed("Delete " + p.Name + "? Its deployments, users and sessions are removed too.") {
+		return
+	}
+	if c.shown == id {
+		c.shown = 0
+	}
+	c.run(ctx, "Deleting…", "Deleted "+p.Name+".", func() error { return c.api.DeletePlatform(ctx, id) })
 }
 
 func (c *adminConsole) savePlatform(ctx app.Context, e app.Event) {
@@ -99,11 +144,14 @@ func (c *adminConsole) renderPlatforms() app.UI {
 				for _, d := range p.Deployments {
 					deps = append(deps, d.DeploymentID)
 				}
-				toggle, next := "Disable", "disabled"
+				toggle := "Disable"
 				if p.Status != "active" {
-					toggle, next = "Activate", "active"
+					toggle = "Activate"
 				}
-				scope := app.EventScope(p.ID)
+				// The handlers carry only the ID: go-app keeps a row's first
+				// handler while its scope stays the same, so data captured
+				// here would be the row as first drawn, not as reloaded.
+				id, scope := p.ID, app.EventScope(p.ID)
 				return app.Tr().DataSet("platform", p.ID).Body(
 					app.Th().Attr("scope", "row").Text(p.Name),
 					app.Td().Text(c.preset(p.Preset).Label),
@@ -114,23 +162,13 @@ func (c *adminConsole) renderPlatforms() app.UI {
 					app.Td().Class("bindings").Text(bindingSummary(p.Bindings)),
 					app.Td().Class("actions").Body(
 						app.Button().Type("button").Text("Setup").Aria("label", "Show setup for "+p.Name).
-							OnClick(func(ctx app.Context, e app.Event) { c.shown = p.ID }, scope),
+							OnClick(func(ctx app.Context, e app.Event) { c.shown = id }, scope),
 						app.Button().Type("button").Text("Edit").Aria("label", "Edit "+p.Name).
-							OnClick(func(ctx app.Context, e app.Event) { c.openEdit(p) }, scope),
+							OnClick(func(ctx app.Context, e app.Event) { c.openEdit(id) }, scope),
 						app.Button().Type("button").Text(toggle).Aria("label", toggle+" "+p.Name).
-							OnClick(func(ctx app.Context, e app.Event) {
-								c.run(ctx, "Saving…", p.Name+" is now "+next+".", func() error { return c.api.SetPlatformStatus(ctx, p.ID, next) })
-							}, scope),
+							OnClick(func(ctx app.Context, e app.Event) { c.togglePlatform(ctx, id) }, scope),
 						app.Button().Type("button").Class("danger").Text("Delete").Aria("label", "Delete "+p.Name).
-							OnClick(func(ctx app.Context, e app.Event) {
-								if !confirmed("Delete " + p.Name + "? Its deployments, users and sessions are removed too.") {
-									return
-								}
-								if c.shown == p.ID {
-									c.shown = 0
-								}
-								c.run(ctx, "Deleting…", "Deleted "+p.Name+".", func() error { return c.api.DeletePlatform(ctx, p.ID) })
-							}, scope),
+							OnClick(func(ctx app.Context, e app.Event) { c.deletePlatform(ctx, id) }, scope),
 					),
 				)
 			})),
@@ -175,10 +213,14 @@ func bindingSummary(bs []model.LaunchBinding) string {
 	return strings.Join(parts, " · ")
 }
 
+// field is a labelled text input that stores what is typed in into. Its
+// handler is scoped by id: the form's fields shift when the LMS address
+// field comes and goes (Add, then Edit), and go-app would keep the handler
+// of the field that stood there before, typing into the wrong value.
 func field(id, label, value string, into *string, c *adminConsole, help string) app.UI {
 	return app.Div().Class("field").Body(
 		app.Label().For(id).Text(label),
-		app.Input().Type("text").ID(id).Name(id).Value(value).OnInput(c.ValueTo(into)),
+		app.Input().Type("text").ID(id).Name(id).Value(value).OnInput(c.ValueTo(into), app.EventScope(id)),
 		app.If(help != "", func() app.UI { return app.P().Class("help").Text(help) }),
 	)
 }
