@@ -24,7 +24,8 @@ import (
 // TestGrade_StudentSliderInBrowser: a student launches from the demo LMS, sets
 // the slider with the keyboard, submits with the keyboard, and the LMS
 // gradebook holds the score for the right user and line item, with the
-// progress values and an ISO 8601 timestamp with sub-second precision. Two
+// progress values and an ISO 8601 timestamp with sub-second precision; the
+// focus stays on the Submit button (not <body>) through the submit. Two
 // ways in: a link set up with the graded self-assessment (the launch lands on
 // the activity page, slider out of the activity's 10), and a link with no
 // activity yet (home page → /app/score, out of the LMS column's 100).
@@ -51,7 +52,7 @@ func TestGrade_StudentSliderInBrowser(t *testing.T) {
 			ctx := browsertest.New(t)
 			ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 			defer cancel()
-			var output, valuetext, status, text string
+			var output, valuetext, status, text, focused string
 			open := []chromedp.Action{
 				chromedp.Navigate(base + "/"),
 				chromedp.WaitVisible(`iframe[name="tool"]`),
@@ -80,6 +81,7 @@ func TestGrade_StudentSliderInBrowser(t *testing.T) {
 				chromedp.KeyEvent(kb.Enter),
 				chromedp.Poll(inFrame(`/Sent to the gradebook/.test(d.querySelector('#score-status').innerText)`), nil, chromedp.WithPollingTimeout(30*time.Second)),
 				chromedp.Evaluate(inFrame(`d.querySelector('#score-status').innerText`), &status),
+				chromedp.Evaluate(inFrame(`d.activeElement === d.body ? 'body' : d.activeElement.id`), &focused),
 				chromedp.Evaluate(frameText, &text),
 			)
 			if err := chromedp.Run(ctx, append(open, keys...)...); err != nil {
@@ -95,6 +97,10 @@ func TestGrade_StudentSliderInBrowser(t *testing.T) {
 			}
 			if !strings.Contains(status, "Sent to the gradebook: "+tc.wantValue+" out of "+maxText+".") {
 				t.Errorf("status line = %q", status)
+			}
+			// A keyboard user stays where they were, not thrown back to the top.
+			if focused != "score-submit" {
+				t.Errorf("after submitting with the keyboard the focus is on %q, want the Submit button", focused)
 			}
 			lineItem := demoLineItemURL(t, a)
 			scores := a.demo.Scores(lineItem)
@@ -155,26 +161,15 @@ func mapDemoLink(t *testing.T, a *app) {
 func TestGrading_InstructorInBrowser(t *testing.T) {
 	a, base, stop := startApp(t, t.TempDir(), true)
 	t.Cleanup(stop) // after the browser closes (cleanups run last-in first-out)
-	// The student scores 7 first (launch through the demo LMS's own /start page flow).
-	resp, err := a.demo.Launch(context.Background(), noRedirectClient(), ltitest.LaunchSpec{UserID: "student", CourseID: "course-101", WithAGS: true,
-		LineItemID: demoLineItem(t, a)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	loc := resp.Header.Get("Location")
-	tok := loc[strings.Index(loc, "#session=")+len("#session="):]
-	seven := 7.0
-	if st, body := callAPI(t, "POST", base+"/api/v1/grade/score", tok, model.ScoreSubmission{ScoreGiven: &seven}); st != 201 {
-		t.Fatalf("student score: %d %s", st, body)
-	}
+	// The student scores 7 first.
+	scoreAsStudent(t, a, base, 7)
 	ctx := browsertest.New(t)
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 	downloads := t.TempDir()
 	row := `[...d.querySelectorAll('#grading-table tbody tr')].find(r => r.innerText.includes('Ada Lovelace'))`
 	var text, status string
-	err = chromedp.Run(ctx,
+	err := chromedp.Run(ctx,
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(`iframe[name="tool"]`),
 		chromedp.Click(`//button[starts-with(normalize-space(.), "Launch as instructor")]`, chromedp.BySearch),

@@ -203,6 +203,11 @@ func (p *activityPage) renderInstructorTools() app.UI {
 	}
 	return app.Section().ID("instructor-tools").Aria("labelledby", "tools-heading").Body(
 		app.H2().ID("tools-heading").Text("Instructor tools"),
+		// The home page, which also links the roster, only opens for links
+		// without an activity: this is the instructor's way there.
+		app.If(p.session.Services.NRPS, func() app.UI {
+			return app.Ul().Class("tools").Body(app.Li().Body(app.A().ID("roster-link").Href(PathRoster).Text("Course roster")))
+		}),
 		edit,
 		change,
 	)

@@ -57,6 +57,10 @@ func TestActivityPage(t *testing.T) {
 	t.Run("instructor edits a course activity; library ones are duplicated instead", func(t *testing.T) {
 		got := render(t, page(teacher, model.LinkActivity{SetUp: true, Activity: &q}, reading, quiz))
 		mustContain(t, got, `id="edit-activity"`, "<h2 id=\"tools-heading\">Instructor tools</h2>")
+		mustNotContain(t, got, `id="roster-link"`) // no roster service granted
+		withRoster := page(teacher, model.LinkActivity{SetUp: true, Activity: &q}, reading, quiz)
+		withRoster.session.Services.NRPS = true
+		mustContain(t, render(t, withRoster), `<a id="roster-link" href="/app/roster">Course roster</a>`)
 		r := reading
 		got = render(t, page(teacher, model.LinkActivity{SetUp: true, Activity: &r}, reading, quiz))
 		mustContain(t, got, "duplicate it in the content picker")

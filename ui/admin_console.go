@@ -277,7 +277,7 @@ func (c *adminConsole) submitCredentials(ctx app.Context, e app.Event) {
 				c.status, c.errMsg = "", model.ErrorMessage(err)
 				return
 			}
-			c.status = "Signed in as " + s.Admin.Username + "."
+			c.status = "Signed in." // the header shows as whom
 			c.signedIn(ctx, s)
 		})
 	})

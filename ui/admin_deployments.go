@@ -61,7 +61,7 @@ func (c *adminConsole) renderDeployments() app.UI {
 				// deployment can get a deleted one's ID.
 				return app.Tr().Body(
 					app.Th().Attr("scope", "row").Text(r.p.Name),
-					app.Td().Text(r.d.DeploymentID),
+					app.Td().Class("wrap").Text(r.d.DeploymentID),
 					app.Td().Class("status-"+r.d.Status).Text(r.d.Status),
 					app.Td().Text(r.d.CreatedAt.Format("2006-01-02 15:04")),
 					app.Td().Body(app.Button().Type("button").Class("danger").Text("Remove").Aria("label", "Remove deployment "+r.d.DeploymentID+" of "+r.p.Name).
@@ -103,8 +103,8 @@ func (c *adminConsole) renderApprovals() app.UI {
 				scope := app.EventScope(p.ID, p.Name)
 				return app.Tr().Body(
 					app.Th().Attr("scope", "row").Text(p.Name),
-					app.Td().Text(p.Issuer),
-					app.Td().Text(p.ClientID),
+					app.Td().Class("wrap").Text(p.Issuer),
+					app.Td().Class("wrap").Text(p.ClientID),
 					app.Td().Text(p.CreatedAt.Format("2006-01-02 15:04")),
 					app.Td().Body(
 						app.Button().Type("button").Text("Approve").Aria("label", "Approve "+p.Name).OnClick(func(ctx app.Context, e app.Event) {
@@ -125,7 +125,7 @@ func (c *adminConsole) renderApprovals() app.UI {
 				scope := app.EventScope(strconv.FormatInt(d.RegistrationID, 10) + "/" + d.DeploymentID)
 				return app.Tr().DataSet("deployment", d.DeploymentID).Body(
 					app.Th().Attr("scope", "row").Text(d.Platform),
-					app.Td().Text(d.DeploymentID),
+					app.Td().Class("wrap").Text(d.DeploymentID),
 					app.Td().Text(d.CreatedAt.Format("2006-01-02 15:04")),
 					app.Td().Body(
 						app.Button().Type("button").Text("Approve").Aria("label", "Approve deployment "+d.DeploymentID).OnClick(func(ctx app.Context, e app.Event) {

@@ -30,7 +30,7 @@ func (c *adminConsole) renderKeys() app.UI {
 				if k.PublishedUntil != nil {
 					until = *k.PublishedUntil
 				}
-				return app.Tr().Body(app.Th().Attr("scope", "row").Body(app.Code().Text(k.KID)), app.Td().Text(k.CreatedAt), app.Td().Text(state), app.Td().Text(until))
+				return app.Tr().Body(app.Th().Attr("scope", "row").Class("wrap").Body(app.Code().Text(k.KID)), app.Td().Text(k.CreatedAt), app.Td().Text(state), app.Td().Text(until))
 			})),
 		),
 	)

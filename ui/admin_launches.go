@@ -35,9 +35,9 @@ func (c *adminConsole) renderLaunches() app.UI {
 				}
 				return app.Tr().Class("launch-"+result(l)).Body(
 					app.Th().Attr("scope", "row").Text(l.CreatedAt.Format("2006-01-02 15:04:05")),
-					app.Td().Text(platform), app.Td().Text(l.DeploymentID), app.Td().Text(l.MessageType),
-					app.Td().Text(result(l)+" "+l.Check),
-					app.Td().Body(app.If(!l.OK, func() app.UI {
+					app.Td().Class("wrap").Text(platform), app.Td().Class("wrap").Text(l.DeploymentID), app.Td().Text(l.MessageType),
+					app.Td().Class("wrap").Text(result(l)+" "+l.Check),
+					app.Td().Class("actions").Body(app.If(!l.OK, func() app.UI {
 						return app.Button().Type("button").Text("Debug").Aria("label", "Debug launch "+strconv.FormatInt(l.ID, 10)).
 							OnClick(func(ctx app.Context, e app.Event) { c.openDebugger(ctx, l.ID) }, app.EventScope(l.ID))
 					})),
@@ -65,6 +65,15 @@ func (c *adminConsole) openDebugger(ctx app.Context, id int64) {
 				return
 			}
 			c.debug, c.status = &l, ""
+			// The debugger opens above the table, out of view, and the
+			// re-render drops the focus of the Debug button: bring the
+			// person (keyboard and screen reader too) to its heading.
+			ctx.Defer(func(app.Context) {
+				if h := app.Window().GetElementByID("debugger-heading"); h.Truthy() {
+					h.Call("scrollIntoView", map[string]any{"block": "start"})
+					h.Call("focus", map[string]any{"preventScroll": true})
+				}
+			})
 		})
 	})
 }
@@ -76,7 +85,7 @@ func (c *adminConsole) renderDebugger() app.UI {
 		return string(b)
 	}
 	return app.Section().ID("debugger").Aria("labelledby", "debugger-heading").Body(
-		app.H2().ID("debugger-heading").Text("Launch debugger"),
+		app.H2().ID("debugger-heading").TabIndex(-1).Text("Launch debugger"),
 		app.Dl().Class("facts").Body(
 			app.Dt().Text("Failed check"), app.Dd().Body(app.Code().ID("debug-check").Text(l.Check)),
 			app.Dt().Text("What happened"), app.Dd().Text(l.Title+": "+l.Message),

@@ -45,9 +45,9 @@ func (c *adminConsole) renderOutbox() app.UI {
 					next = d.NextAttemptAt.UTC().Format("2006-01-02 15:04:05") + " UTC " + d.Error
 				}
 				return app.Tr().Class("outbox-"+d.State).Body(
-					app.Th().Attr("scope", "row").Text(outboxUser(it)), app.Td().Text(it.Target.Label), app.Td().Text(outboxScore(it)),
-					app.Td().Text(d.State), app.Td().Text(strconv.Itoa(d.Attempts)), app.Td().Text(next),
-					app.Td().Body(app.Button().Type("button").Text("Retry").Aria("label", "Retry score "+strconv.FormatInt(it.ID, 10)).
+					app.Th().Attr("scope", "row").Class("wrap").Text(outboxUser(it)), app.Td().Text(it.Target.Label), app.Td().Text(outboxScore(it)),
+					app.Td().Class("state").Text(d.State), app.Td().Text(strconv.Itoa(d.Attempts)), app.Td().Class("wrap").Text(next),
+					app.Td().Class("actions").Body(app.Button().Type("button").Text("Retry").Aria("label", "Retry score "+strconv.FormatInt(it.ID, 10)).
 						OnClick(func(ctx app.Context, e app.Event) {
 							c.run(ctx, "Requeueing…", "Requeued.", func() error { return c.api.RetryOutbox(ctx, []int64{it.ID}) })
 						}, app.EventScope(it.ID))),

@@ -351,8 +351,10 @@ func (p *gradingPage) renderLoaded() []app.UI {
 	out := []app.UI{
 		app.P().ID("grading-summary").Text(summary),
 		app.Div().Class("toolbar").Body(
-			app.Label().For("grading-search").Text("Search learners"),
-			app.Input().Type("search").ID("grading-search").Value(p.query).Placeholder("Name, email or status").OnInput(p.onSearch),
+			app.Div().Class("control").Body(
+				app.Label().For("grading-search").Text("Search learners"),
+				app.Input().Type("search").ID("grading-search").Value(p.query).Placeholder("Name, email or status").OnInput(p.onSearch),
+			),
 			busy(app.Button().Type("button").ID("send-pending").Text("Send all pending").OnClick(p.onSendPending), "send"),
 			busy(app.Button().Type("button").ID("read-back").Text("Read back from the gradebook").OnClick(p.onReadBack), "readback"),
 			busy(app.Button().Type("button").ID("download-csv").Text("Download CSV").OnClick(p.onDownload), "export"),
@@ -404,11 +406,12 @@ func (p *gradingPage) renderTable() app.UI {
 		body = append(body, app.Tr().Class("differs").Body(app.Th().Scope("row").Text(x.Name), app.Td().ColSpan(len(head)-1).Text(
 			fmt.Sprintf("%s (gradebook: %s)", x.Note, optScore(x.Gradebook)))))
 	}
-	return app.Table().ID("grading-table").Body(
+	// Scrolls by itself in a narrow LMS frame, so the page does not.
+	return app.Div().Class("table-scroll").Body(app.Table().ID("grading-table").Body(
 		app.Caption().Text("Learners of this course, their latest score on this activity and its delivery to the LMS gradebook"),
 		app.THead().Body(app.Tr().Body(head...)),
 		app.TBody().Body(body...),
-	)
+	))
 }
 
 func (p *gradingPage) renderRow(r model.GradebookRow, showRB bool) app.UI {
@@ -500,16 +503,22 @@ func (p *gradingPage) renderEdit() app.UI {
 	return app.Form().ID("edit-form").OnSubmit(p.onSave).Body(
 		app.FieldSet().Body(
 			app.Legend().Text("Change the score of "+name),
-			app.Label().For("edit-score").Text(fmt.Sprintf("Score, from 0 to %s", formatScore(p.view.ScoreMaximum))),
-			app.Input().Type("number").ID("edit-score").Min(0).Max(formatScore(p.view.ScoreMaximum)).Attr("step", formatScore(sliderStep(p.view.ScoreMaximum))).
-				Value(p.editScore).OnInput(p.onEditScore),
-			app.Label().For("edit-comment").Text("Comment for the learner (sent to the gradebook)"),
-			app.Textarea().ID("edit-comment").Rows(3).Text(p.editComment).OnInput(p.onEditComment),
+			app.Div().Class("stack").Body(
+				app.Label().For("edit-score").Text(fmt.Sprintf("Score, from 0 to %s", formatScore(p.view.ScoreMaximum))),
+				app.Input().Type("number").ID("edit-score").Min(0).Max(formatScore(p.view.ScoreMaximum)).Attr("step", formatScore(sliderStep(p.view.ScoreMaximum))).
+					Value(p.editScore).OnInput(p.onEditScore),
+			),
+			app.Div().Class("stack").Body(
+				app.Label().For("edit-comment").Text("Comment for the learner (sent to the gradebook)"),
+				app.Textarea().ID("edit-comment").Rows(3).Text(p.editComment).OnInput(p.onEditComment),
+			),
 			app.If(p.editErr != "", func() app.UI {
 				return app.P().ID("edit-error").Class("alert alert-error").Role("alert").Text(p.editErr)
 			}),
-			save,
-			app.Button().Type("button").Text("Cancel").OnClick(p.onCancel),
+			app.Div().Class("actions").Body(
+				save,
+				app.Button().Type("button").Text("Cancel").OnClick(p.onCancel),
+			),
 		),
 	)
 }

@@ -172,7 +172,10 @@ func (s *scoreSlider) renderForm() app.UI {
 		OnInput(s.onInput)
 	button := app.Button().Type("submit").ID("score-submit").Text("Submit score")
 	if s.submitting {
-		button = button.Disabled(true).Aria("busy", "true").Text("Submitting…")
+		// aria-disabled, not disabled: Chromium moves the focus of a button
+		// that becomes disabled to <body>, throwing a keyboard user back to
+		// the top of the page. onSubmit ignores presses while sending.
+		button = button.Aria("disabled", "true").Aria("busy", "true").Text("Submitting…")
 	}
 	return app.Form().ID("score-form").OnSubmit(s.onSubmit).Body(
 		app.Label().For("score-input").Text(fmt.Sprintf("Score, from 0 to %s", formatScore(maxScore))),
