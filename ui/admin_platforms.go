@@ -155,10 +155,10 @@ func (c *adminConsole) renderPlatforms() app.UI {
 				return app.Tr().DataSet("platform", p.ID).Body(
 					app.Th().Attr("scope", "row").Text(p.Name),
 					app.Td().Text(c.preset(p.Preset).Label),
-					app.Td().Text(p.Issuer),
-					app.Td().Text(p.ClientID),
+					app.Td().Class("wrap").Text(p.Issuer),
+					app.Td().Class("wrap").Text(p.ClientID),
 					app.Td().Class("status-"+p.Status).Text(p.Status),
-					app.Td().Text(strings.Join(deps, ", ")),
+					app.Td().Class("wrap").Text(strings.Join(deps, ", ")),
 					app.Td().Class("bindings").Text(bindingSummary(p.Bindings)),
 					app.Td().Class("actions").Body(
 						app.Button().Type("button").Text("Setup").Aria("label", "Show setup for "+p.Name).
