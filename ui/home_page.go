@@ -143,11 +143,13 @@ func (h *homePage) renderSession(s model.Session) app.UI {
 		app.If(s.ResourceLink != "", func() app.UI { return newLinkStatus(s.Role) }),
 		gradesLink(s),
 		app.Section().Aria("labelledby", "services-heading").Body(
-			app.H2().ID("services-heading").Text("Services granted by your course"),
+			app.H2().ID("services-heading").Text("What your course lets ltibox use"),
 			app.Ul().ID("services").Class("services").Body(
 				serviceItem("Grades", s.Services.AGS),
 				serviceItem("Roster", s.Services.NRPS),
-				serviceItem("Deep linking", s.Services.DeepLinking),
+				// Deep linking comes only with the LMS's "add content" launches;
+				// "not offered" on every other launch reads like a fault.
+				app.If(s.Services.DeepLinking, func() app.UI { return serviceItem("Choosing content for the course", true) }),
 			),
 		),
 		app.If(s.Role == model.RoleInstructor && s.Services.NRPS, func() app.UI {
@@ -174,9 +176,9 @@ func gradesLink(s model.Session) app.UI {
 
 func serviceItem(name string, granted bool) app.UI {
 	if granted {
-		return app.Li().Class("granted").Text(name + ": granted")
+		return app.Li().Class("granted").Text(name + ": available")
 	}
-	return app.Li().Text(name + ": not granted")
+	return app.Li().Text(name + ": not offered for this link")
 }
 
 func roleLabel(r model.Role) string {

@@ -69,14 +69,15 @@ func TestHomePage(t *testing.T) {
 			want: []string{
 				"<h1>Hello, Ada Lovelace</h1>", `data-status="loaded"`,
 				">Instructor<", ">Analytical Engines<", ">Week 3 quiz<",
-				"Grades: granted", "Roster: not granted", "Deep linking: granted",
+				"Grades: available", "Roster: not offered for this link", "Choosing content for the course: available",
 			},
 			unwanted: []string{msgLoading, "alert-error"},
 		},
 		{
-			name: "loaded learner without names or titles",
-			info: sessionInfo{Status: statusLoaded, Session: model.Session{Role: model.RoleLearner, Context: model.Context{Label: "BIO2"}}},
-			want: []string{"<h1>Hello, Anonymous</h1>", ">Learner<", ">BIO2<", ">Untitled activity<", "Grades: not granted"},
+			name:     "loaded learner without names or titles",
+			info:     sessionInfo{Status: statusLoaded, Session: model.Session{Role: model.RoleLearner, Context: model.Context{Label: "BIO2"}}},
+			want:     []string{"<h1>Hello, Anonymous</h1>", ">Learner<", ">BIO2<", ">Untitled activity<", "Grades: not offered for this link"},
+			unwanted: []string{"Choosing content"},
 		},
 		{
 			name:     "no token",
