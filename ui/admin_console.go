@@ -376,8 +376,8 @@ func (c *adminConsole) renderSignIn() app.UI {
 				return app.Div().Class("field").Body(
 					app.Label().For("setup-code").Text("Setup code"),
 					app.Input().Type("password").ID("setup-code").Name("setup-code").Required(true).Attr("autocomplete", "off").
-						Value(c.code).OnInput(c.ValueTo(&c.code)),
-					app.P().Class("help").Text("The admin token in the file admin-token of the ltibox data directory (the server prints where at startup). It proves you run this server."),
+						Aria("describedby", "setup-code-help").Value(c.code).OnInput(c.ValueTo(&c.code)),
+					app.P().ID("setup-code-help").Class("help").Text("The admin token in the file admin-token of the ltibox data directory (the server prints where at startup). It proves you run this server."),
 				)
 			}),
 			app.Label().For("username").Text("Username"),
@@ -385,9 +385,11 @@ func (c *adminConsole) renderSignIn() app.UI {
 				Value(c.user).OnInput(c.ValueTo(&c.user)),
 			app.Label().For("password").Text("Password"),
 			app.Input().Type("password").ID("password").Name("password").Required(true).Attr("autocomplete", pwAuto).
-				Value(c.pass).OnInput(c.ValueTo(&c.pass)),
+				Aria("describedby", "password-help").Value(c.pass).OnInput(c.ValueTo(&c.pass)),
 			app.If(c.auth == authSetup, func() app.UI {
-				return app.P().Class("help").Text("At least 10 characters.")
+				return app.P().ID("password-help").Class("help").Text("At least 10 characters.")
+			}).Else(func() app.UI {
+				return app.P().ID("password-help").Class("help").Text("Lost the password? Someone who can run commands on the server can add another administrator: ltibox admin create --username NAME.")
 			}),
 			app.Button().Type("submit").ID("signin-submit").Text(button),
 		),
