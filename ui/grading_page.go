@@ -346,8 +346,8 @@ func (p *gradingPage) renderLoaded() []app.UI {
 		return b
 	}
 	c := p.view.Counts
-	summary := fmt.Sprintf("%d learner(s). Scores: %d sent to the gradebook, %d waiting, %d retrying, %d refused.",
-		len(p.view.Rows), c[model.DeliveryDelivered], c[model.DeliveryPending], c[model.DeliveryRetrying], c[model.DeliveryFailed])
+	summary := fmt.Sprintf("%s. Scores: %d sent to the gradebook, %d waiting, %d retrying, %d refused.",
+		plural(len(p.view.Rows), "learner"), c[model.DeliveryDelivered], c[model.DeliveryPending], c[model.DeliveryRetrying], c[model.DeliveryFailed])
 	out := []app.UI{
 		app.P().ID("grading-summary").Text(summary),
 		app.Div().Class("toolbar").Body(
@@ -396,7 +396,7 @@ func (p *gradingPage) renderTable() app.UI {
 		body = append(body, p.renderRow(r, showRB))
 	}
 	if len(rows) == 0 {
-		msg := "No learner has opened this activity yet. Learners appear here after their first launch."
+		msg := "No learner has opened this activity yet. Learners appear here after their first launch, or once the course roster is refreshed."
 		if p.query != "" {
 			msg = "No learner matches your search."
 		}

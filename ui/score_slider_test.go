@@ -72,7 +72,7 @@ func TestGradingPage_RowsSearchSortReadBack(t *testing.T) {
 	mustContain(t, got, "<h1>Grading: Quiz</h1>", "<caption>", `aria-sort="descending"`, `<th scope="row">`, "Ada Lovelace",
 		"8 / 10", "Refused: HTTP 401", "comment: Late", `class="differs"`, "Differs: 3. The gradebook has a different score.",
 		`<label for="grading-search">`, "Send all pending", "Read back from the gradebook", "Download CSV", `aria-label="Edit the score of Bob Byron"`,
-		"3 learner(s). Scores: 1 sent to the gradebook, 0 waiting, 0 retrying, 1 refused.")
+		"3 learners. Scores: 1 sent to the gradebook, 0 waiting, 0 retrying, 1 refused.")
 	rows := p.rows()
 	if rows[0].User.ID != 1 || rows[1].User.ID != 2 {
 		t.Errorf("sorted by score descending: %v, %v", rows[0].User.Name, rows[1].User.Name)
