@@ -68,17 +68,7 @@ func TestGrade_PendingScoresSurviveRestart(t *testing.T) {
 	li := lms.AddLineItem("course-101", ltitest.LineItem{Label: "Quiz", ScoreMaximum: 10, ResourceLinkID: "rl-1"})
 	tokens := map[string]string{}
 	for _, u := range []string{"student", "learner-1"} {
-		resp, err := lms.Launch(context.Background(), noRedirectClient(), ltitest.LaunchSpec{UserID: u, WithAGS: true, LineItemID: path.Base(li)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		loc := resp.Header.Get("Location")
-		i := strings.Index(loc, "#session=")
-		if i < 0 {
-			t.Fatalf("launch: %d %s", resp.StatusCode, loc)
-		}
-		tokens[u] = loc[i+len("#session="):]
+		tokens[u] = launchToken(t, lms, ltitest.LaunchSpec{UserID: u, WithAGS: true, LineItemID: path.Base(li)})
 		callAPI(t, "GET", base+"/api/v1/grade", tokens[u], nil) // read the maximum while the LMS is up
 	}
 	lms.SetOutage("/ags/", http.StatusServiceUnavailable)

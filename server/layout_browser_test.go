@@ -157,18 +157,8 @@ func TestActivity_InstructorOpensRoster(t *testing.T) {
 // Lovelace) and submits the score through the API.
 func scoreAsStudent(t *testing.T, a *app, base string, score float64) {
 	t.Helper()
-	resp, err := a.demo.Launch(context.Background(), noRedirectClient(), ltitest.LaunchSpec{UserID: "student", CourseID: "course-101", WithAGS: true,
-		LineItemID: demoLineItem(t, a)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	loc := resp.Header.Get("Location")
-	i := strings.Index(loc, "#session=")
-	if i < 0 {
-		t.Fatalf("student launch: %d %s", resp.StatusCode, loc)
-	}
-	if st, body := callAPI(t, "POST", base+"/api/v1/grade/score", loc[i+len("#session="):], model.ScoreSubmission{ScoreGiven: &score}); st != 201 {
+	token := launchToken(t, a.demo, ltitest.LaunchSpec{UserID: "student", CourseID: "course-101", WithAGS: true, LineItemID: demoLineItem(t, a)})
+	if st, body := callAPI(t, "POST", base+"/api/v1/grade/score", token, model.ScoreSubmission{ScoreGiven: &score}); st != 201 {
 		t.Fatalf("student score: %d %s", st, body)
 	}
 }

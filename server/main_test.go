@@ -55,17 +55,7 @@ func TestRestart_KeepsState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := a.demo.Launch(context.Background(), noRedirectClient(), ltitest.LaunchSpec{UserID: "instructor"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	loc := resp.Header.Get("Location")
-	i := strings.Index(loc, "#session=")
-	if resp.StatusCode != http.StatusSeeOther || i < 0 {
-		t.Fatalf("demo launch: %d %s", resp.StatusCode, loc)
-	}
-	token := loc[i+len("#session="):]
+	token := launchToken(t, a.demo, ltitest.LaunchSpec{UserID: "instructor"})
 	stop()
 
 	a2, base2, stop2 := startApp(t, dir, false)
@@ -157,4 +147,21 @@ func TestCLI_PlatformLifecycle(t *testing.T) {
 	if err := run(context.Background(), []string{"platform", "show", "--data", dir, "1"}, &o, &e); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("show removed platform: %v", err)
 	}
+}
+
+// launchToken launches from lms as spec (no redirect followed) and returns
+// the session token the tool's 303 carries in its URL fragment.
+func launchToken(t testing.TB, lms *ltitest.Platform, spec ltitest.LaunchSpec) string {
+	t.Helper()
+	resp, err := lms.Launch(context.Background(), noRedirectClient(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	i := strings.Index(loc, "#session=")
+	if resp.StatusCode != http.StatusSeeOther || i < 0 {
+		t.Fatalf("launch as %s: %d %s", spec.UserID, resp.StatusCode, loc)
+	}
+	return loc[i+len("#session="):]
 }
