@@ -15,9 +15,11 @@ import (
 )
 
 // TestConsole_RotateKey: Rotate key on the Keys page (after the confirmation)
-// makes a new current signing key. The JWKS then publishes the new key and
-// the old one, which the page and the admin API show retired and published
-// for the overlap window, so LMSs that cached the key set keep working.
+// publishes a new key at once and keeps signing with the current one until
+// the pre-publication window ends (60 minutes by default), so LMSs that
+// cached the key set have the new key before it signs. The page and the
+// admin API show both keys with the moment they change, and the page offers
+// no second rotation while the new key waits.
 func TestConsole_RotateKey(t *testing.T) {
 	c := openConsole(t, "/admin/keys")
 	old, err := c.a.tool.SigningKey(context.Background())
@@ -31,51 +33,67 @@ func TestConsole_RotateKey(t *testing.T) {
 	c.run("rotate",
 		chromedp.WaitVisible(`#keys`),
 		browsertest.WaitFor("rowheader", old.KID),
-		chromedp.Text(`#main section > p`, &intro, chromedp.ByQuery),
+		chromedp.Text(`#keys-intro`, &intro, chromedp.ByQuery),
 		c.dialogs.Accept(true),
 		browsertest.Press("button", "Rotate key"),
-		c.done("New key created."),
+		c.done("New key published. It starts signing in 60 minutes."),
 	)
 	c.allNamed()
-	if m := c.dialogs.Messages(); len(m) != 1 || !strings.HasPrefix(m[0], "Make a new signing key now?") {
+	if m := c.dialogs.Messages(); len(m) != 1 || !strings.HasPrefix(m[0], "Publish a new signing key now?") {
 		t.Errorf("confirmation: %q", m)
 	}
-	if !strings.Contains(intro, "stays published for 168 hours") {
-		t.Errorf("keys page does not give the overlap window: %q", intro)
+	for _, want := range []string{"starts signing with it 60 minutes later", "stays published for 168 hours"} {
+		if !strings.Contains(intro, want) {
+			t.Errorf("keys page intro lacks %q: %q", want, intro)
+		}
 	}
 
-	current, err := c.a.tool.SigningKey(context.Background())
-	if err != nil || current.KID == old.KID {
-		t.Fatalf("signing key after the rotation: %v %v", current, err)
+	if current, err := c.a.tool.SigningKey(context.Background()); err != nil || current.KID != old.KID {
+		t.Fatalf("signing key right after the rotation: %v %v, want the old key %s", current, err, old.KID)
 	}
 	var keys []model.KeyInfo
 	if st := c.api("GET", "/keys", &keys); st != 200 || len(keys) != 2 {
 		t.Fatalf("admin API keys: %d %+v", st, keys)
 	}
-	byKID := map[string]model.KeyInfo{keys[0].KID: keys[0], keys[1].KID: keys[1]}
-	if k := byKID[current.KID]; !k.Current || k.RetiredAt != nil {
-		t.Errorf("new key in the admin API: %+v", k)
+	next, cur := keys[0], keys[1]
+	if next.State != "next" || next.Current || next.RetiredAt != nil || cur.KID != old.KID || cur.State != "current" || !cur.Current || cur.RetiredAt == nil {
+		t.Fatalf("admin API keys after the rotation: %+v", keys)
 	}
-	if k := byKID[old.KID]; k.Current || k.RetiredAt == nil || k.PublishedUntil == nil {
-		t.Errorf("old key in the admin API: %+v", k)
-	} else if retired, until := parseUTC(t, *k.RetiredAt), parseUTC(t, *k.PublishedUntil); until.Sub(retired) != 168*time.Hour || time.Since(retired) > time.Minute {
-		t.Errorf("old key retired %s, published until %s: want now and 7 days later", retired, until)
+	if from, retires := parseUTC(t, next.ActiveFrom), parseUTC(t, *cur.RetiredAt); !from.Equal(retires) || time.Until(from) < 59*time.Minute || time.Until(from) > 61*time.Minute {
+		t.Errorf("new key signs from %s, old key retires %s: want both in 60 minutes", from, retires)
 	}
-	// The current key comes first (the store lists the newest first).
-	want := []string{current.KID, old.KID}
+	if until := parseUTC(t, *cur.PublishedUntil); until.Sub(parseUTC(t, *cur.RetiredAt)) != 168*time.Hour {
+		t.Errorf("old key published until %s, want 7 days after it retires", until)
+	}
+	// The signing key comes first, then the waiting one.
+	want := []string{old.KID, next.KID}
 	if kids := jwksKIDs(t, c.base); strings.Join(kids, " ") != strings.Join(want, " ") {
 		t.Errorf("JWKS after the rotation: %q, want %q", kids, want)
 	}
 
 	var states []string
+	var waiting string
+	var disabled bool
 	c.run("the keys table after a reload",
 		c.reload(),
-		browsertest.WaitFor("rowheader", current.KID),
+		browsertest.WaitFor("rowheader", next.KID),
 		browsertest.WaitFor("rowheader", old.KID),
 		chromedp.Evaluate(`Array.from(document.querySelectorAll('#keys tbody tr')).map(r => r.cells[0].textContent + ' ' + r.cells[2].textContent)`, &states),
+		chromedp.Text(`#key-waiting`, &waiting, chromedp.ByQuery),
+		chromedp.Evaluate(`document.getElementById('rotate-key').disabled`, &disabled),
 	)
-	if len(states) != 2 || states[0] != current.KID+" current" || !strings.HasPrefix(states[1], old.KID+" retired ") {
+	if len(states) != 2 || states[0] != next.KID+" next: signs from "+next.ActiveFrom || states[1] != old.KID+" current until "+*cur.RetiredAt {
 		t.Errorf("keys table: %q", states)
+	}
+	if !disabled || !strings.Contains(waiting, "starts signing at "+next.ActiveFrom) {
+		t.Errorf("while the new key waits: button disabled %v, notice %q", disabled, waiting)
+	}
+	// The API refuses a second rotation the same way, and stores nothing.
+	if st := c.api("POST", "/keys/rotate", nil); st != 409 {
+		t.Errorf("second rotation: status %d, want 409", st)
+	}
+	if kids := jwksKIDs(t, c.base); len(kids) != 2 {
+		t.Errorf("JWKS after the refused rotation: %q", kids)
 	}
 }
 

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/ltibox/ltibox/server/api"
 	"github.com/ltibox/ltibox/server/lti"
@@ -31,7 +33,7 @@ func openStore(args []string, name string, stderr io.Writer, extra func(*flag.Fl
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	tool, err := lti.New(lti.Config{BaseURL: cfg.BaseURL, AllowInsecure: *insecure}, db, db, db)
+	tool, err := lti.New(lti.Config{BaseURL: cfg.BaseURL, AllowInsecure: *insecure, KeyPrepublish: cfg.KeyPrepublish}, db, db, db)
 	if err != nil {
 		db.Close()
 		return nil, nil, nil, nil, err
@@ -175,18 +177,39 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprint(stderr, usage)
 		return errUsage
 	}
-	_, db, tool, _, err := openStore(args[1:], "keys "+args[0], stderr, nil)
+	var now bool
+	extra := func(fs *flag.FlagSet) {
+		if args[0] == "rotate" {
+			fs.BoolVar(&now, "now", false, "sign with the new key at once (the current key leaked); LMSs that cached the key set may refuse grade and roster calls for a few minutes")
+		}
+	}
+	cfg, db, tool, _, err := openStore(args[1:], "keys "+args[0], stderr, extra)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	defer tool.Close()
+	const day = "2006-01-02 15:04"
+	overlap := tool.Config().KeyOverlap
 	if args[0] == "rotate" {
+		if now {
+			k, err := tool.RotateKeyNow(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "New key %s signs from now. The previous key stays published for %s.\n"+
+				"An LMS that cached the key set and does not refetch it for an unknown key may refuse grade and roster calls for a few minutes; ltibox retries held grades.\n", k.KID, days(overlap))
+			return nil
+		}
 		k, err := tool.RotateKey(ctx)
+		if pending := (*lti.RotationPendingError)(nil); errors.As(err, &pending) {
+			return fmt.Errorf("%w (or use keys rotate --now to switch at once)", err)
+		}
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "New current key %s. The previous key stays published for 7 days.\n", k.KID)
+		fmt.Fprintf(stdout, "New key %s is published now and starts signing at %s UTC (--key-prepublish %s), so LMSs that cached the key set have it first.\n"+
+			"The previous key then stays published for %s.\n", k.KID, k.ActiveFrom.UTC().Format(day), cfg.KeyPrepublish, days(overlap))
 		return nil
 	}
 	if _, err := tool.SigningKey(ctx); err != nil {
@@ -196,14 +219,34 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	at := time.Now()
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KID\tCREATED\tSTATE")
+	fmt.Fprintln(tw, "KID\tCREATED (UTC)\tSTATE")
 	for _, k := range keys {
-		state := "current"
-		if k.RetiredAt != nil {
-			state = "retired " + k.RetiredAt.Format("2006-01-02 15:04")
+		var state string
+		switch k.State(at) {
+		case lti.KeyNext:
+			state = "next: signs from " + k.ActiveFrom.UTC().Format(day)
+		case lti.KeyCurrent:
+			state = "current"
+			if k.RetiredAt != nil {
+				state += " until " + k.RetiredAt.UTC().Format(day)
+			}
+		case lti.KeyRetired:
+			state = "retired " + k.RetiredAt.UTC().Format(day) + ", published until " + k.RetiredAt.Add(overlap).UTC().Format(day)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", k.KID, k.CreatedAt.Format("2006-01-02 15:04"), state)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", k.KID, k.CreatedAt.UTC().Format(day), state)
 	}
 	return tw.Flush()
+}
+
+// days says a duration in days when it is whole days ("7 days"), else as Go prints it.
+func days(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		if n := d / (24 * time.Hour); n != 1 {
+			return strconv.Itoa(int(n)) + " days"
+		}
+		return "1 day"
+	}
+	return d.String()
 }

@@ -24,7 +24,13 @@ type config struct {
 	// RosterMaxAge: a course roster older than this is refreshed from the LMS
 	// when an instructor opens it (issue 5).
 	RosterMaxAge time.Duration
+	// KeyPrepublish: a rotated-in key is published this long before it signs.
+	KeyPrepublish time.Duration
 }
+
+// minKeyPrepublish is the JWKS's Cache-Control max-age: a shorter
+// pre-publication would let a cached key set miss the new key.
+const minKeyPrepublish = 5 * time.Minute
 
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
@@ -49,6 +55,7 @@ func envDuration(name string, def time.Duration) time.Duration {
 func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", env("LTIBOX_DATA", "./data"), "data directory (SQLite file, admin token)")
 	fs.StringVar(&c.BaseURL, "base-url", env("LTIBOX_BASE_URL", ""), "public base URL of this tool, e.g. https://ltibox.school.edu")
+	fs.DurationVar(&c.KeyPrepublish, "key-prepublish", envDuration("LTIBOX_KEY_PREPUBLISH", time.Hour), "after a key rotation, publish the new key this long before it signs (at least 5m, the JWKS cache time)")
 }
 
 func (c *config) serveFlags(fs *flag.FlagSet) {
@@ -66,6 +73,9 @@ func (c *config) parse(fs *flag.FlagSet, args []string, stderr io.Writer) error 
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
 		return errUsage
+	}
+	if c.KeyPrepublish < minKeyPrepublish {
+		return fmt.Errorf("--key-prepublish %s is too short: LMSs may cache the key set for %s, so use at least that (or keys rotate --now to switch at once)", c.KeyPrepublish, minKeyPrepublish)
 	}
 	if c.BaseURL == "" {
 		port := "8080"

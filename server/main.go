@@ -45,7 +45,8 @@ Usage:
   ltibox deployment add ID DEPLOYMENT  allow a deployment of an LMS
   ltibox deployment remove ID DEPLOYMENT
   ltibox keys list                     list the tool's signing keys
-  ltibox keys rotate                   make a new signing key (the old one stays published for 7 days)
+  ltibox keys rotate [--now]           publish a new signing key; it signs after --key-prepublish
+                                       (1h), or at once with --now; the old one stays published 7 days
   ltibox outbox list [--all]           scores waiting for (or refused by) the LMS gradebook
   ltibox outbox retry ID...|--failed   send refused scores again after fixing the cause
   ltibox admin create --username NAME create a console administrator (password on stdin)

@@ -133,12 +133,23 @@ func TestCLI_PlatformLifecycle(t *testing.T) {
 		t.Errorf("deployment add: %v %s", err, o.String())
 	}
 	first := runOK("keys", "list") // creates the first key
-	o.Reset()
-	if err := run(context.Background(), []string{"keys", "rotate", "--data", dir}, &o, &e); err != nil {
-		t.Fatalf("keys rotate: %v", err)
+	if got := runOK("keys", "rotate"); !strings.Contains(got, "is published now and starts signing at") || !strings.Contains(got, "stays published for 7 days") {
+		t.Errorf("keys rotate says:\n%s", got)
 	}
-	if got := runOK("keys", "list"); strings.Count(got, "retired") != 1 || strings.Count(got, "current") != 1 {
+	if got := runOK("keys", "list"); strings.Count(got, "next: signs from") != 1 || strings.Count(got, "current until") != 1 {
 		t.Errorf("keys list after rotate:\n%s\nbefore:\n%s", got, first)
+	}
+	if err := run(context.Background(), []string{"keys", "rotate", "--data", dir}, &o, &e); err == nil || !strings.Contains(err.Error(), "already published") || !strings.Contains(err.Error(), "--now") {
+		t.Errorf("second keys rotate while the first waits: %v", err)
+	}
+	if err := run(context.Background(), []string{"keys", "rotate", "--data", dir, "--key-prepublish", "1m"}, &o, &e); err == nil || !strings.Contains(err.Error(), "too short") {
+		t.Errorf("keys rotate --key-prepublish 1m: %v", err)
+	}
+	if got := runOK("keys", "rotate", "--now"); !strings.Contains(got, "signs from now") {
+		t.Errorf("keys rotate --now says:\n%s", got)
+	}
+	if got := runOK("keys", "list"); strings.Count(got, "next") != 0 || strings.Count(got, "retired") != 1 || strings.Count(got, "current") != 1 {
+		t.Errorf("keys list after rotate --now (the waiting key goes, the first retires):\n%s", got)
 	}
 	o.Reset()
 	if err := run(context.Background(), []string{"platform", "remove", "--data", dir, "1"}, &o, &e); err != nil {

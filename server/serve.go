@@ -54,6 +54,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		AllowInsecure: cfg.Demo,
 		Leeway:        cfg.Leeway,
 		MaxTokenAge:   cfg.MaxTokenAge,
+		KeyPrepublish: cfg.KeyPrepublish,
 		UserAgent:     "ltibox/" + version,
 	}, db, db, db)
 	if err != nil {

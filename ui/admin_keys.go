@@ -3,35 +3,63 @@ package ui
 import (
 	"strconv"
 
+	"github.com/ltibox/ltibox/server/model"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// renderKeys lists the tool's signing keys and rotates them.
+// renderKeys lists the tool's signing keys and rotates them. A rotation
+// publishes the new key before it signs (see lti.Tool.RotateKey), so while a
+// new key waits the page says when it takes over instead of offering a
+// second rotation the server would refuse.
 func (c *adminConsole) renderKeys() app.UI {
+	minutes := strconv.Itoa(c.settings.KeyPrepublishMinutes)
+	var next *model.KeyInfo
+	for i := range c.keys {
+		if c.keys[i].State == "next" {
+			next = &c.keys[i]
+		}
+	}
 	return app.Section().Aria("labelledby", "page-heading").Body(
 		app.H1().ID("page-heading").Text("Keys"),
-		app.P().Text("ltibox signs its messages to LMSs with the current key. After a rotation the previous key stays published for "+
-			strconv.Itoa(c.settings.KeyOverlapHours)+" hours, so LMSs that cached the key set keep working."),
-		app.Button().Type("button").ID("rotate-key").Text("Rotate key").OnClick(func(ctx app.Context, e app.Event) {
-			if !confirmed("Make a new signing key now? The current key stays published for the overlap window.") {
+		app.P().ID("keys-intro").Text("ltibox signs its messages to LMSs with the current key. Rotating publishes a new key at once and starts signing with it "+
+			minutes+" minutes later, so LMSs that cached the key set already have it. The previous key then stays published for "+
+			strconv.Itoa(c.settings.KeyOverlapHours)+" hours."),
+		app.If(next != nil, func() app.UI {
+			return app.P().ID("key-waiting").Text("A new key is published and starts signing at " + next.ActiveFrom + ". You can rotate again after that.")
+		}),
+		app.Button().Type("button").ID("rotate-key").Text("Rotate key").Disabled(next != nil).Aria("describedby", "keys-intro").OnClick(func(ctx app.Context, e app.Event) {
+			// Read the settings now: go-app keeps this handler from the first
+			// render, when they may not have been loaded yet.
+			minutes := strconv.Itoa(c.settings.KeyPrepublishMinutes)
+			if !confirmed("Publish a new signing key now? ltibox starts signing with it in " + minutes + " minutes.") {
 				return
 			}
-			c.run(ctx, "Rotating…", "New key created.", func() error { return c.api.RotateKey(ctx) })
+			c.run(ctx, "Rotating…", "New key published. It starts signing in "+minutes+" minutes.", func() error { return c.api.RotateKey(ctx) })
 		}),
 		app.Table().ID("keys").Body(
 			app.Caption().Text("Tool signing keys"),
 			app.THead().Body(app.Tr().Body(th("Key ID (kid)"), th("Created"), th("State"), th("Published until"))),
 			app.TBody().Body(app.Range(c.keys).Slice(func(i int) app.UI {
 				k := c.keys[i]
-				state, until := "current", "—"
-				if k.RetiredAt != nil {
-					state = "retired " + *k.RetiredAt
-				}
+				until := "—"
 				if k.PublishedUntil != nil {
 					until = *k.PublishedUntil
 				}
-				return app.Tr().Body(app.Th().Attr("scope", "row").Class("wrap").Body(app.Code().Text(k.KID)), app.Td().Text(k.CreatedAt), app.Td().Text(state), app.Td().Text(until))
+				return app.Tr().Body(app.Th().Attr("scope", "row").Class("wrap").Body(app.Code().Text(k.KID)), app.Td().Text(k.CreatedAt), app.Td().Text(keyState(k)), app.Td().Text(until))
 			})),
 		),
 	)
+}
+
+// keyState says where a key is in its life, with the moment it changes.
+func keyState(k model.KeyInfo) string {
+	switch {
+	case k.State == "next":
+		return "next: signs from " + k.ActiveFrom
+	case k.State == "retired" && k.RetiredAt != nil:
+		return "retired " + *k.RetiredAt
+	case k.RetiredAt != nil:
+		return "current until " + *k.RetiredAt
+	}
+	return "current"
 }

@@ -77,13 +77,8 @@ func (s *Server) registrationURL() string {
 // listPresets is GET /api/admin/presets.
 func (s *Server) listPresets(c *fiber.Ctx) error { return c.JSON(lti.Presets) }
 
-// AdminSettings are the console's tool-wide settings.
-type AdminSettings struct {
-	Approval        string `json:"approval"` // active | pending
-	AllowPrivate    bool   `json:"allowPrivate"`
-	RegistrationURL string `json:"registrationUrl"`
-	KeyOverlapHours int    `json:"keyOverlapHours"`
-}
+// AdminSettings are the console's tool-wide settings (the wire type, shared through model).
+type AdminSettings = model.AdminSettings
 
 func (s *Server) settings(c *fiber.Ctx) (AdminSettings, error) {
 	approval, err := s.approvalStatus(c)
@@ -95,7 +90,8 @@ func (s *Server) settings(c *fiber.Ctx) (AdminSettings, error) {
 		return AdminSettings{}, err
 	}
 	return AdminSettings{Approval: approval, AllowPrivate: f.AllowPrivate, RegistrationURL: s.registrationURL(),
-		KeyOverlapHours: int(s.tool.Config().KeyOverlap / time.Hour)}, nil
+		KeyOverlapHours:      int(s.tool.Config().KeyOverlap / time.Hour),
+		KeyPrepublishMinutes: int(s.tool.Config().KeyPrepublish / time.Minute)}, nil
 }
 
 // getSettings is GET /api/admin/settings.

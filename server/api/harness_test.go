@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,12 +23,6 @@ import (
 	"github.com/ltibox/ltibox/server/lti/ltitest"
 	"github.com/ltibox/ltibox/sqlite"
 )
-
-// clock is a movable clock shared by the tool and the store.
-type clock struct{ offset atomic.Int64 }
-
-func (c *clock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // logBuffer collects structured log lines for assertions.
 type logBuffer struct {
@@ -59,7 +52,7 @@ type harness struct {
 	url    string
 	lms    *ltitest.Platform
 	reg    *lti.Registration
-	clock  *clock
+	clock  *ltitest.Clock // shared by the tool and the store
 	logs   *logBuffer
 	dbPath string
 }
@@ -88,7 +81,7 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	for _, o := range opts {
 		o(&hc)
 	}
-	h := &harness{t: t, clock: &clock{}, logs: &logBuffer{}, dbPath: hc.dbPath}
+	h := &harness{t: t, clock: &ltitest.Clock{}, logs: &logBuffer{}, dbPath: hc.dbPath}
 	db, err := sqlite.Open(hc.dbPath)
 	if err != nil {
 		t.Fatal(err)

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -233,15 +235,6 @@ func deploymentParam(c *fiber.Ctx) string {
 	return strings.Clone(raw) // fiber reuses the request buffer
 }
 
-// KeyView is a tool key without its private part.
-type KeyView struct {
-	KID            string  `json:"kid"`
-	CreatedAt      string  `json:"createdAt"`
-	RetiredAt      *string `json:"retiredAt,omitempty"`
-	PublishedUntil *string `json:"publishedUntil,omitempty"` // retired keys stay in the JWKS for the overlap window
-	Current        bool    `json:"current"`
-}
-
 func (s *Server) listKeys(c *fiber.Ctx) error {
 	if _, err := s.tool.SigningKey(c.UserContext()); err != nil {
 		return err
@@ -250,24 +243,37 @@ func (s *Server) listKeys(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := []KeyView{}
+	now := s.tool.Config().Now()
+	out := []model.KeyInfo{}
 	for _, k := range keys {
-		v := KeyView{KID: k.KID, CreatedAt: k.CreatedAt.Format("2006-01-02T15:04:05Z"), Current: k.RetiredAt == nil}
-		if k.RetiredAt != nil {
-			r := k.RetiredAt.Format("2006-01-02T15:04:05Z")
-			v.RetiredAt = &r
-			until := k.RetiredAt.Add(s.tool.Config().KeyOverlap).UTC().Format("2006-01-02T15:04:05Z")
-			v.PublishedUntil = &until
-		}
-		out = append(out, v)
+		out = append(out, keyInfo(k, now, s.tool.Config().KeyOverlap))
 	}
 	return c.JSON(out)
 }
 
+// keyInfo is the console's view of k at now.
+func keyInfo(k *lti.Key, now time.Time, overlap time.Duration) model.KeyInfo {
+	utc := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	state := k.State(now)
+	v := model.KeyInfo{KID: k.KID, CreatedAt: utc(k.CreatedAt), ActiveFrom: utc(k.ActiveFrom), State: string(state), Current: state == lti.KeyCurrent}
+	if k.RetiredAt != nil {
+		r, until := utc(*k.RetiredAt), utc(k.RetiredAt.Add(overlap))
+		v.RetiredAt, v.PublishedUntil = &r, &until
+	}
+	return v
+}
+
+// rotateKey publishes a new key that signs after the pre-publication window;
+// a rotation already waiting is a conflict the console shows as it is.
 func (s *Server) rotateKey(c *fiber.Ctx) error {
 	k, err := s.tool.RotateKey(c.UserContext())
+	var pending *lti.RotationPendingError
+	if errors.As(err, &pending) {
+		return model.Errorf(model.ECONFLICT, "A new key is already published and starts signing at %s UTC. Rotate again after that.",
+			pending.Next.ActiveFrom.UTC().Format("2006-01-02 15:04"))
+	}
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"kid": k.KID})
+	return c.Status(fiber.StatusCreated).JSON(keyInfo(k, s.tool.Config().Now(), s.tool.Config().KeyOverlap))
 }

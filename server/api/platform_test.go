@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // adminCall runs one request through app.Test.
@@ -77,6 +78,9 @@ func TestAdminAPI_Scenarios(t *testing.T) {
 	}
 }
 
+// TestAdminAPI_RotateKeyKeepsOldKeyPublished: a rotation publishes the new key
+// before it signs, refuses a second rotation meanwhile, and keeps the old key
+// published after the hand-over.
 func TestAdminAPI_RotateKeyKeepsOldKeyPublished(t *testing.T) {
 	h := newHarness(t)
 	keys := func() []string {
@@ -112,12 +116,24 @@ func TestAdminAPI_RotateKeyKeepsOldKeyPublished(t *testing.T) {
 		t.Fatalf("JWKS has %d keys, want 1", len(before))
 	}
 	status, body := h.adminCall("POST", "/api/admin/keys/rotate", "admin-secret", "")
-	if status != 201 {
+	if status != 201 || !strings.Contains(body, `"state":"next"`) {
 		t.Fatalf("rotate: %d %s", status, body)
 	}
+	// Published at once, signing still with the old key (it comes first).
 	after := keys()
-	if len(after) != 2 || after[1] != before[0] || after[0] == before[0] {
-		t.Errorf("after rotation JWKS kids = %v, want [new, %s]", after, before[0])
+	if len(after) != 2 || after[0] != before[0] || after[1] == before[0] {
+		t.Errorf("after rotation JWKS kids = %v, want [%s, new]", after, before[0])
+	}
+	status, body = h.adminCall("POST", "/api/admin/keys/rotate", "admin-secret", "")
+	if status != 409 || !strings.Contains(body, "A new key is already published and starts signing at") {
+		t.Errorf("second rotation while the first waits: %d %s, want 409 and when it signs", status, body)
+	}
+	if again := keys(); strings.Join(again, " ") != strings.Join(after, " ") {
+		t.Errorf("the refused rotation changed the JWKS: %v, was %v", again, after)
+	}
+	h.clock.Advance(61 * time.Minute)
+	if handed := keys(); len(handed) != 2 || handed[0] != after[1] || handed[1] != before[0] {
+		t.Errorf("after the hand-over JWKS kids = %v, want [%s, %s]", handed, after[1], before[0])
 	}
 }
 

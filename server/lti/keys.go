@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"sync"
@@ -38,48 +39,113 @@ func Thumbprint(pub *rsa.PublicKey) string {
 	return b64(sum[:])
 }
 
-// keyRing caches the tool keys and the published JWKS. Keys change only on
+// KeyState is where a tool key is in its life at a given moment.
+type KeyState string
+
+const (
+	// KeyNext is published in the JWKS but does not sign until its ActiveFrom.
+	KeyNext KeyState = "next"
+	// KeyCurrent signs.
+	KeyCurrent KeyState = "current"
+	// KeyRetired no longer signs and stays published for the overlap window.
+	KeyRetired KeyState = "retired"
+)
+
+// State is k's state at now.
+func (k *Key) State(now time.Time) KeyState {
+	switch {
+	case now.Before(k.ActiveFrom):
+		return KeyNext
+	case k.RetiredAt != nil && !now.Before(*k.RetiredAt):
+		return KeyRetired
+	}
+	return KeyCurrent
+}
+
+// RotationPendingError refuses a scheduled rotation while the previous one's
+// key is still waiting to sign: a second key would cut that key's
+// pre-publication short or never be used.
+type RotationPendingError struct{ Next *Key }
+
+func (e *RotationPendingError) Error() string {
+	return fmt.Sprintf("a new key (%s) is already published and starts signing at %s UTC; rotate again after that",
+		e.Next.KID, e.Next.ActiveFrom.UTC().Format("2006-01-02 15:04"))
+}
+
+// keyRing caches the tool keys and the published JWKS. Keys change on
 // rotation, which may happen in another process (the CLI), so the cache is
-// refreshed every minute.
+// refreshed every minute, and at once when a key changes state.
 type keyRing struct {
 	store   KeyStore
 	overlap time.Duration
 	now     func() time.Time
 
-	mu       sync.Mutex
-	loadedAt time.Time
-	current  *Key
-	jwks     []byte
+	mu         sync.Mutex
+	validUntil time.Time
+	current    *Key
+	jwks       []byte
 }
 
 const keyCacheTTL = time.Minute
 
+// signingKey is the current key with the latest ActiveFrom (keys come latest first).
+func signingKey(keys []*Key, now time.Time) *Key {
+	for _, k := range keys {
+		if k.State(now) == KeyCurrent {
+			return k
+		}
+	}
+	return nil
+}
+
 func (k *keyRing) load(ctx context.Context) (*Key, []byte, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.current != nil && k.now().Sub(k.loadedAt) < keyCacheTTL {
+	now := k.now()
+	if k.current != nil && now.Before(k.validUntil) {
 		return k.current, k.jwks, nil
 	}
 	keys, err := k.store.Keys(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load keys: %w", err)
 	}
-	if len(keys) == 0 || keys[0].RetiredAt != nil {
+	current := signingKey(keys, now)
+	if current == nil {
 		nk, err := GenerateKey()
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := k.store.AddCurrentKey(ctx, nk); err != nil {
+		nk.CreatedAt, nk.ActiveFrom = now, now
+		if err := k.store.AddKey(ctx, nk); err != nil {
 			return nil, nil, fmt.Errorf("store first key: %w", err)
 		}
 		if keys, err = k.store.Keys(ctx); err != nil {
 			return nil, nil, fmt.Errorf("load keys: %w", err)
 		}
+		if current = signingKey(keys, now); current == nil {
+			return nil, nil, errors.New("load keys: the new key was not stored")
+		}
 	}
+	validUntil := now.Add(keyCacheTTL)
+	endsEarlier := func(t time.Time) {
+		if t.After(now) && t.Before(validUntil) {
+			validUntil = t
+		}
+	}
+	// The current key comes first in the set, then the others latest first.
 	storage := jwkset.NewMemoryStorage()
-	for _, key := range keys {
-		if key.RetiredAt != nil && k.now().After(key.RetiredAt.Add(k.overlap)) {
+	for i, key := range append([]*Key{current}, keys...) {
+		if i > 0 && key.KID == current.KID {
 			continue
+		}
+		endsEarlier(key.ActiveFrom)
+		if key.RetiredAt != nil {
+			endsEarlier(*key.RetiredAt)
+			until := key.RetiredAt.Add(k.overlap)
+			if !now.Before(until) {
+				continue
+			}
+			endsEarlier(until)
 		}
 		jwk, err := jwkset.NewJWKFromKey(&key.Private.PublicKey, jwkset.JWKOptions{
 			Metadata: jwkset.JWKMetadataOptions{KID: key.KID, ALG: jwkset.AlgRS256, USE: jwkset.UseSig},
@@ -95,7 +161,7 @@ func (k *keyRing) load(ctx context.Context) (*Key, []byte, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("jwks: %w", err)
 	}
-	k.current, k.jwks, k.loadedAt = keys[0], raw, k.now()
+	k.current, k.jwks, k.validUntil = current, raw, validUntil
 	return k.current, k.jwks, nil
 }
 
@@ -111,20 +177,52 @@ func (t *Tool) SigningKey(ctx context.Context) (*Key, error) {
 	return key, err
 }
 
-// JWKS returns the tool's public JWK Set: the current key and retired keys still
-// inside the overlap window. Public parts only.
+// JWKS returns the tool's public JWK Set: the current key, a rotated-in key
+// waiting to sign, and retired keys still inside the overlap window. Public
+// parts only.
 func (t *Tool) JWKS(ctx context.Context) ([]byte, error) {
 	_, raw, err := t.keys.load(ctx)
 	return raw, err
 }
 
-// RotateKey makes a new current key; the old one stays published for the overlap window.
+// RotateKey publishes a new key now and has it sign from KeyPrepublish
+// later, when the current key retires (staying published for KeyOverlap).
+// An LMS that caches our key set without refetching on an unknown kid thus
+// never sees a client assertion signed by a key it does not hold. It refuses
+// with *RotationPendingError while an earlier rotation's key still waits.
 func (t *Tool) RotateKey(ctx context.Context) (*Key, error) {
+	if _, err := t.SigningKey(ctx); err != nil {
+		return nil, err
+	}
+	keys, err := t.keys.store.Keys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("rotate key: %w", err)
+	}
+	now := t.cfg.Now()
+	for _, k := range keys {
+		if k.State(now) == KeyNext {
+			return nil, &RotationPendingError{Next: k}
+		}
+	}
+	return t.addKey(ctx, now, now.Add(t.cfg.KeyPrepublish))
+}
+
+// RotateKeyNow makes a new key sign at once, for when the current key must
+// stop signing now (it leaked). LMSs that cached our key set and do not
+// refetch on an unknown kid refuse our service calls until their cache
+// expires. A key waiting from an earlier rotation is dropped.
+func (t *Tool) RotateKeyNow(ctx context.Context) (*Key, error) {
+	now := t.cfg.Now()
+	return t.addKey(ctx, now, now)
+}
+
+func (t *Tool) addKey(ctx context.Context, now, activeFrom time.Time) (*Key, error) {
 	nk, err := GenerateKey()
 	if err != nil {
 		return nil, err
 	}
-	if err := t.keys.store.AddCurrentKey(ctx, nk); err != nil {
+	nk.CreatedAt, nk.ActiveFrom = now, activeFrom
+	if err := t.keys.store.AddKey(ctx, nk); err != nil {
 		return nil, fmt.Errorf("rotate key: %w", err)
 	}
 	t.keys.invalidate()

@@ -82,18 +82,24 @@ type LoginStore interface {
 	PeekLogin(ctx context.Context, stateHash string) (*LoginState, error)
 }
 
-// Key is one tool signing key.
+// Key is one tool signing key. Its state follows from the clock: a key is
+// published from CreatedAt, signs from ActiveFrom until RetiredAt, and stays
+// published for the overlap window after that (see Key.State).
 type Key struct {
-	KID       string
-	Private   *rsa.PrivateKey
-	CreatedAt time.Time
-	RetiredAt *time.Time // nil for the current key
+	KID        string
+	Private    *rsa.PrivateKey
+	CreatedAt  time.Time
+	ActiveFrom time.Time  // later than CreatedAt while the key is pre-published
+	RetiredAt  *time.Time // when its successor takes over; nil while none is scheduled
 }
 
 // KeyStore keeps the tool's signing keys.
 type KeyStore interface {
-	// Keys returns every key, current first, then retired ones newest first.
+	// Keys returns every key, latest ActiveFrom first.
 	Keys(ctx context.Context) ([]*Key, error)
-	// AddCurrentKey stores k as the current key and retires the previous one, atomically.
-	AddCurrentKey(ctx context.Context, k *Key) error
+	// AddKey stores k, which signs from k.ActiveFrom, atomically with the
+	// hand-over: keys that would still sign then retire at k.ActiveFrom, and
+	// keys that have not started signing at k.CreatedAt are deleted (they
+	// never signed).
+	AddKey(ctx context.Context, k *Key) error
 }

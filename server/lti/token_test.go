@@ -29,6 +29,13 @@ func newServiceFixture(t *testing.T, opts ...ltitest.Options) *serviceFixture {
 	if len(opts) > 0 {
 		lmsOpts = opts[0]
 	}
+	return newServiceFixtureCfg(t, lti.Config{}, lmsOpts)
+}
+
+// newServiceFixtureCfg is newServiceFixture with tool settings (BaseURL and
+// AllowInsecure are filled in).
+func newServiceFixtureCfg(t *testing.T, cfg lti.Config, lmsOpts ltitest.Options) *serviceFixture {
+	t.Helper()
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +46,8 @@ func newServiceFixture(t *testing.T, opts ...ltitest.Options) *serviceFixture {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	tool, err := lti.New(lti.Config{BaseURL: base, AllowInsecure: true}, db, db, db)
+	cfg.BaseURL, cfg.AllowInsecure = base, true
+	tool, err := lti.New(cfg, db, db, db)
 	if err != nil {
 		t.Fatal(err)
 	}

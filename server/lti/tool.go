@@ -25,6 +25,10 @@ type Config struct {
 	LoginTTL time.Duration
 	// KeyOverlap keeps retired tool keys in the JWKS this long (default 7 days).
 	KeyOverlap time.Duration
+	// KeyPrepublish is how long a rotated-in key is published before it signs
+	// (default 1 h), so an LMS that caches our key set (we serve it with
+	// max-age=300) and does not refetch on an unknown kid has it already.
+	KeyPrepublish time.Duration
 	// TrustedAudiences may appear in aud beside our client_id (checklist 24).
 	TrustedAudiences []string
 	// HTTPClient makes every outbound call (JWKS, tokens, services).
@@ -74,6 +78,9 @@ func New(cfg Config, platforms PlatformStore, logins LoginStore, keys KeyStore) 
 	}
 	if cfg.KeyOverlap == 0 {
 		cfg.KeyOverlap = 7 * 24 * time.Hour
+	}
+	if cfg.KeyPrepublish == 0 {
+		cfg.KeyPrepublish = time.Hour
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -170,6 +170,8 @@ type AdminSettings struct {
 	AllowPrivate    bool   `json:"allowPrivate"`
 	RegistrationURL string `json:"registrationUrl"`
 	KeyOverlapHours int    `json:"keyOverlapHours"`
+	// KeyPrepublishMinutes: a rotated-in key is published this long before it signs.
+	KeyPrepublishMinutes int `json:"keyPrepublishMinutes"`
 }
 
 // Pending lists what waits for the admin's approval.
@@ -178,12 +180,14 @@ type Pending struct {
 	Deployments []PendingDeployment `json:"deployments"`
 }
 
-// KeyInfo is a tool signing key without its private part.
+// KeyInfo is a tool signing key without its private part. Times are RFC 3339 UTC.
 type KeyInfo struct {
 	KID            string  `json:"kid"`
 	CreatedAt      string  `json:"createdAt"`
-	RetiredAt      *string `json:"retiredAt,omitempty"`
+	ActiveFrom     string  `json:"activeFrom"`          // when it starts (or started) signing
+	RetiredAt      *string `json:"retiredAt,omitempty"` // when it stops (or stopped) signing
 	PublishedUntil *string `json:"publishedUntil,omitempty"`
+	State          string  `json:"state"` // "next" (published, not signing yet), "current" or "retired"
 	Current        bool    `json:"current"`
 }
 

@@ -58,6 +58,10 @@ type Options struct {
 	// StorageSubjectPrefix is "org.imsglobal." for platforms that speak the
 	// older prefixed subjects (org.imsglobal.lti.put_data), as older Brightspace does.
 	StorageSubjectPrefix string
+	// KeepToolKeys caches a tool's key set until ForgetToolKeys instead of
+	// refetching it when a client assertion names an unknown kid: an LMS that
+	// honours only the Cache-Control max-age of our JWKS. Key rotation tests use it.
+	KeepToolKeys bool
 	// ProductFamilyCode is announced in the platform configuration (dynamic
 	// registration); default "ltibox-emulator". Pass "moodle" to look like Moodle.
 	ProductFamilyCode string

@@ -195,7 +195,8 @@ func (p *Platform) verifyAssertion(ctx context.Context, assertion string) (ToolC
 }
 
 // toolKeyfunc returns the cached key set for a tool JWKS URL. An unknown kid
-// makes keyfunc refetch the set, as a platform must when a tool rotates keys.
+// makes keyfunc refetch the set, as a platform should when a tool rotates
+// keys, unless Options.KeepToolKeys.
 func (p *Platform) toolKeyfunc(jwksURL string) (keyfunc.Keyfunc, error) {
 	p.kfMu.Lock()
 	defer p.kfMu.Unlock()
@@ -211,9 +212,13 @@ func (p *Platform) toolKeyfunc(jwksURL string) (keyfunc.Keyfunc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tool jwks: %w", err)
 	}
+	refetch := rate.NewLimiter(rate.Inf, 1)
+	if p.opts.KeepToolKeys {
+		refetch = nil
+	}
 	client, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
 		HTTPURLs:          map[string]jwkset.Storage{jwksURL: store},
-		RefreshUnknownKID: rate.NewLimiter(rate.Inf, 1),
+		RefreshUnknownKID: refetch,
 		RateLimitWaitMax:  time.Second,
 	})
 	if err != nil {
@@ -225,6 +230,14 @@ func (p *Platform) toolKeyfunc(jwksURL string) (keyfunc.Keyfunc, error) {
 	}
 	p.keyfuncs[jwksURL] = kf
 	return kf, nil
+}
+
+// ForgetToolKeys drops every cached tool key set, as when its max-age runs
+// out: the next client assertion fetches the tool's JWKS again.
+func (p *Platform) ForgetToolKeys() {
+	p.kfMu.Lock()
+	defer p.kfMu.Unlock()
+	clear(p.keyfuncs)
 }
 
 // TokenRequests is how many requests reached the token endpoint, good or bad.
