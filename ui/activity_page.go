@@ -165,7 +165,7 @@ func (p *activityPage) renderLoaded() app.UI {
 		app.If(a.StartAt != nil || a.EndAt != nil, func() app.UI {
 			return app.P().ID("activity-dates").Class("muted").Text(availability(*a))
 		}),
-		app.Article().ID("activity-instructions").Body(instructionsUI(*a)),
+		app.Article().ID("activity-instructions").Body(instructionsUI(*a, 2)),
 		// Graded activities get their score component here (issue 4 adds the
 		// score slider into this slot; keep the id).
 		app.If(a.Graded, func() app.UI { return gradedSlot(*a, p.session.Role) }),

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +29,11 @@ func TestActivityPage(t *testing.T) {
 		r := reading
 		got = render(t, page(student, model.LinkActivity{SetUp: true, Activity: &r}))
 		mustNotContain(t, got, `id="graded-slot"`)
+		// The instructions' "# Welcome" sits under the page's one <h1>.
+		if n := strings.Count(got, "<h1"); n != 1 {
+			t.Errorf("%d <h1> on the page, want 1:\n%s", n, got)
+		}
+		mustContain(t, got, "<h2>Welcome</h2>")
 	})
 
 	t.Run("student on an unset link is told to ask", func(t *testing.T) {
