@@ -502,7 +502,7 @@ func (p *pickerPage) renderPreview() app.UI {
 		app.If(!ok, func() app.UI {
 			return app.Div().Body(
 				app.H2().ID("preview-heading").Text("Preview"),
-				app.P().ID("preview-placeholder").Class("muted").Text("Choose Preview next to an activity to read its instructions here."),
+				app.P().ID("preview-placeholder").Class("muted").Text(p.previewPlaceholder()),
 			)
 		}).Else(func() app.UI {
 			return app.Div().Body(
@@ -511,6 +511,14 @@ func (p *pickerPage) renderPreview() app.UI {
 			)
 		}),
 	)
+}
+
+// previewPlaceholder fills the preview while it shows no activity.
+func (p *pickerPage) previewPlaceholder() string {
+	if len(p.list) == 0 {
+		return "Nothing to preview."
+	}
+	return "Choose Preview next to an activity to read its instructions here."
 }
 
 // instructionsUI shows instructions rendered and sanitized by the server,

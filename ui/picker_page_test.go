@@ -145,6 +145,8 @@ func TestPickerPage_Review(t *testing.T) {
 		mustContain(t, renderPicker(t, p), `id="preview-placeholder"`)
 		p.preview = quiz.ID
 		mustNotContain(t, renderPicker(t, p), `id="preview-placeholder"`)
+		p.list = nil // the search found nothing
+		mustContain(t, renderPicker(t, p), "Nothing to preview.")
 	})
 
 	t.Run("Add counts the picks the search hides, and says so", func(t *testing.T) {
