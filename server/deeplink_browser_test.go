@@ -105,6 +105,23 @@ func TestDeepLink_BrowserPickTwoThenLaunch(t *testing.T) {
 		t.Errorf("preview heading = %q", previewHeading)
 	}
 
+	// 3b. A search that hides a pick keeps it, and Add says so; the page has
+	// one <h1> (the instructions' "# Self-assessment" is demoted).
+	var h1s int
+	err = chromedp.Run(ctx,
+		chromedp.Evaluate(inFrame(`(() => { const s = d.querySelector('#picker-search'); s.value = 'confident'; s.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`), nil),
+		poll(`d.querySelectorAll('.pick-row').length === 1 && d.querySelector('#add').textContent === 'Add 2 to course (1 hidden by search)' && d.querySelector('#status').textContent === '1 activity found.'`),
+		chromedp.Evaluate(inFrame(`d.querySelectorAll('h1').length`), &h1s),
+		chromedp.Evaluate(inFrame(`(() => { const s = d.querySelector('#picker-search'); s.value = ''; s.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`), nil),
+		poll(`d.querySelectorAll('.pick-row').length === 2 && d.querySelector('#add').textContent === 'Add 2 to course'`),
+	)
+	if err != nil {
+		fail("search hides a pick", err)
+	}
+	if h1s != 1 {
+		t.Errorf("the picker has %d <h1>, want 1", h1s)
+	}
+
 	if dir := os.Getenv("LTIBOX_SCREENSHOTS"); dir != "" {
 		browsertest.Screenshot(t, ctx, dir+"/picker.png")
 	}

@@ -157,7 +157,7 @@ func (p *activityPage) renderLoaded() app.UI {
 	}
 	return app.Div().Body(
 		app.If(instructor, func() app.UI {
-			return app.P().ID("instructor-view").Class("note").Text("Instructor view: learners see the activity below without this note.")
+			return app.P().ID("instructor-view").Class("note").Text(instructorViewNote(*a))
 		}),
 		app.If(a.Graded, func() app.UI {
 			return app.P().ID("activity-meta").Class("muted").Text(fmt.Sprintf("Graded, out of %g.", a.ScoreMaximum))
@@ -165,7 +165,7 @@ func (p *activityPage) renderLoaded() app.UI {
 		app.If(a.StartAt != nil || a.EndAt != nil, func() app.UI {
 			return app.P().ID("activity-dates").Class("muted").Text(availability(*a))
 		}),
-		app.Article().ID("activity-instructions").Body(instructionsUI(*a)),
+		app.Article().ID("activity-instructions").Body(instructionsUI(*a, 2)),
 		// Graded activities get their score component here (issue 4 adds the
 		// score slider into this slot; keep the id).
 		app.If(a.Graded, func() app.UI { return gradedSlot(*a, p.session.Role) }),
@@ -173,21 +173,34 @@ func (p *activityPage) renderLoaded() app.UI {
 	)
 }
 
+// instructorViewNote tops the instructor's view of the activity. The
+// instructions are written for learners and may well say "move the slider",
+// which instructors never get: for a graded activity the note says so first.
+func instructorViewNote(a model.Activity) string {
+	if a.Graded {
+		return "Instructor view: learners see the activity below without this note, and a score slider where you see the grading view."
+	}
+	return "Instructor view: learners see the activity below without this note."
+}
+
 // gradedSlot holds the score UI of a graded activity (issue 4): learners get
 // the score slider, which loads and submits their own score; instructors get
-// the way to the grading view.
+// what the slider does for learners (the instructions above may ask them to
+// use it) and the way to the grading view.
 func gradedSlot(a model.Activity, role model.Role) app.UI {
-	var body app.UI
+	var body []app.UI
 	if role == model.RoleInstructor {
-		body = app.P().Body(
-			app.Text(fmt.Sprintf("Learners score this activity out of %g; their scores go to the course gradebook. ", a.ScoreMaximum)),
-			app.A().ID("grading-link").Href(PathGrading).Text("Open the grading view"),
-		)
+		body = []app.UI{
+			app.H2().ID("learner-scores-heading").Text("Learners' scores"),
+			app.P().ID("slider-note").Text("Learners get a score slider here: they choose a score from 0 to " + formatScore(a.ScoreMaximum) +
+				" and press Submit score, and ltibox sends it to the course gradebook. You get no slider: follow and correct their scores in the grading view."),
+			app.P().Body(app.A().ID("grading-link").Href(PathGrading).Text("Open the grading view")),
+		}
 	} else {
-		body = newScoreSlider()
+		body = []app.UI{newScoreSlider()}
 	}
 	return app.Section().ID("graded-slot").DataSet("activity", strconv.FormatInt(a.ID, 10)).DataSet("role", string(role)).
-		Aria("label", "Score").Body(body)
+		Aria("label", "Score").Body(body...)
 }
 
 func (p *activityPage) renderInstructorTools() app.UI {
@@ -259,7 +272,7 @@ func (p *activityPage) renderEditor() app.UI {
 			app.If(p.editErr != "", func() app.UI { return app.P().Class("alert alert-error").Role("alert").Text(p.editErr) }),
 			app.Div().Class("actions").Body(
 				save,
-				app.Button().Type("button").ID("edit-cancel").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { p.editing = false }),
+				app.Button().Type("button").ID("edit-cancel").Class("secondary").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { p.editing = false }),
 			),
 		),
 	)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +29,11 @@ func TestActivityPage(t *testing.T) {
 		r := reading
 		got = render(t, page(student, model.LinkActivity{SetUp: true, Activity: &r}))
 		mustNotContain(t, got, `id="graded-slot"`)
+		// The instructions' "# Welcome" sits under the page's one <h1>.
+		if n := strings.Count(got, "<h1"); n != 1 {
+			t.Errorf("%d <h1> on the page, want 1:\n%s", n, got)
+		}
+		mustContain(t, got, "<h2>Welcome</h2>")
 	})
 
 	t.Run("student on an unset link is told to ask", func(t *testing.T) {
@@ -54,6 +60,22 @@ func TestActivityPage(t *testing.T) {
 		mustContain(t, render(t, p), "<legend>Change the activity of this link</legend>")
 	})
 
+	t.Run("instructor of a graded activity is told the slider is the learners'", func(t *testing.T) {
+		// The instructions speak to learners ("Move the slider"); the
+		// instructor has no slider, and the page says so where it would be.
+		got := render(t, page(teacher, model.LinkActivity{SetUp: true, Activity: &q}, reading, quiz))
+		mustContain(t, got, "<p>Move the slider.</p>",
+			"Instructor view: learners see the activity below without this note, and a score slider where you see the grading view.",
+			`<h2 id="learner-scores-heading">Learners' scores</h2>`,
+			"Learners get a score slider here: they choose a score from 0 to 10 and press Submit score, and ltibox sends it to the course gradebook. You get no slider: follow and correct their scores in the grading view.",
+			`id="grading-link"`)
+		mustNotContain(t, got, `type="range"`, `id="score-input"`)
+		r := reading // ungraded: no slider to explain
+		got = render(t, page(teacher, model.LinkActivity{SetUp: true, Activity: &r}, reading, quiz))
+		mustContain(t, got, "Instructor view: learners see the activity below without this note.")
+		mustNotContain(t, got, "slider")
+	})
+
 	t.Run("instructor edits a course activity; library ones are duplicated instead", func(t *testing.T) {
 		got := render(t, page(teacher, model.LinkActivity{SetUp: true, Activity: &q}, reading, quiz))
 		mustContain(t, got, `id="edit-activity"`, "<h2 id=\"tools-heading\">Instructor tools</h2>")
@@ -71,6 +93,7 @@ func TestActivityPage(t *testing.T) {
 		mustContain(t, got, "<legend>Edit this activity</legend>", `<label for="edit-title">Title</label>`, `<label for="edit-max">Maximum score</label>`, `id="edit-save"`)
 		mustTag(t, got, "edit-graded", "checked")
 		mustTag(t, got, "edit-title", `value="Self-assessment"`)
+		mustTag(t, got, "edit-cancel", `class="secondary"`) // Save is the main action
 	})
 
 	t.Run("dates are shown", func(t *testing.T) {

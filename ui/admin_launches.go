@@ -89,13 +89,13 @@ func (c *adminConsole) renderDebugger() app.UI {
 		app.Dl().Class("facts").Body(
 			app.Dt().Text("Failed check"), app.Dd().Body(app.Code().ID("debug-check").Text(l.Check)),
 			app.Dt().Text("What happened"), app.Dd().Text(l.Title+": "+l.Message),
-			app.Dt().Text("Platform"), app.Dd().Text(l.Platform+" "+l.Issuer+" (client "+l.ClientID+")"),
+			app.Dt().Text("Platform"), debugPlatform(*l),
 			app.Dt().Text("What to check"), app.Dd().ID("debug-hint").Text(l.Hint),
 		),
 		app.H3().Text("id_token header"),
 		app.Pre().ID("debug-header").Text(pretty(l.Header)),
 		app.H3().Text("id_token claims (signature not kept)"),
 		app.Pre().ID("debug-claims").Text(pretty(l.Claims)),
-		app.Button().Type("button").Text("Close debugger").OnClick(func(ctx app.Context, e app.Event) { c.debug = nil }),
+		app.Button().Type("button").Text("Close debugger").OnClick(func(ctx app.Context, e app.Event) { c.closeDebugger() }),
 	)
 }

@@ -108,7 +108,7 @@ func (p *pickerPage) reload(ctx app.Context) {
 				return
 			}
 			p.list = list
-			p.notice = fmt.Sprintf("%d activities found.", len(list))
+			p.notice = plural(len(list), "activity") + " found."
 		})
 	})
 }
@@ -292,7 +292,7 @@ func (p *pickerPage) Render() app.UI {
 	case statusLoaded:
 		statusText = p.notice
 		if statusText == "" {
-			statusText = selectionSummary(len(p.selected))
+			statusText = selectionSummary(len(p.selected), p.hiddenPicks())
 		}
 	}
 	return app.Main().ID("main").Class("picker").DataSet("status", p.status.String()).Body(
@@ -303,14 +303,43 @@ func (p *pickerPage) Render() app.UI {
 	)
 }
 
-func selectionSummary(n int) string {
+func selectionSummary(n, hidden int) string {
 	switch n {
 	case 0:
 		return "Nothing selected yet."
 	case 1:
-		return "1 activity selected."
+		return "1 activity selected" + hiddenNote(1, hidden) + "."
 	}
-	return fmt.Sprintf("%d activities selected.", n)
+	return fmt.Sprintf("%d activities selected%s.", n, hiddenNote(n, hidden))
+}
+
+// hiddenPicks counts the selected activities the current search or filter
+// does not list. They stay selected and are sent with Add: an instructor
+// builds a selection across several searches ("find the quiz, then the
+// reading") and expects Add to place all of it, so dropping what the search
+// hides would lose picks without a word. The counts say so instead.
+func (p *pickerPage) hiddenPicks() int {
+	n := 0
+	for _, id := range p.selected {
+		if _, ok := p.activity(id); !ok {
+			n++
+		}
+	}
+	return n
+}
+
+// hiddenNote is the " (… hidden by search)" of the selection's count.
+func hiddenNote(n, hidden int) string {
+	switch {
+	case hidden == 0:
+		return ""
+	case hidden == n:
+		if n == 1 {
+			return " (hidden by search)"
+		}
+		return " (all hidden by search)"
+	}
+	return fmt.Sprintf(" (%d hidden by search)", hidden)
 }
 
 func (p *pickerPage) renderLoaded() app.UI {
@@ -463,26 +492,60 @@ func targetLabel(t string) string {
 	return t
 }
 
+// renderPreview shows the previewed activity's instructions. With nothing to
+// show (an empty catalog, or a search that hides the previewed activity) it
+// says how to fill it rather than leave an empty box; the section itself
+// stays, as a live region must exist before what it announces.
 func (p *pickerPage) renderPreview() app.UI {
 	a, ok := p.activity(p.preview)
 	return app.Section().ID("preview").Class("preview").Aria("labelledby", "preview-heading").Aria("live", "polite").Body(
 		app.If(!ok, func() app.UI {
-			return app.H2().ID("preview-heading").Text("Preview")
+			return app.Div().Body(
+				app.H2().ID("preview-heading").Text("Preview"),
+				app.P().ID("preview-placeholder").Class("muted").Text(p.previewPlaceholder()),
+			)
 		}).Else(func() app.UI {
 			return app.Div().Body(
 				app.H2().ID("preview-heading").Text("Preview: "+a.Title),
-				instructionsUI(a),
+				instructionsUI(a, 3),
 			)
 		}),
 	)
 }
 
-// instructionsUI shows instructions rendered and sanitized by the server.
-func instructionsUI(a model.Activity) app.UI {
+// previewPlaceholder fills the preview while it shows no activity.
+func (p *pickerPage) previewPlaceholder() string {
+	if len(p.list) == 0 {
+		return "Nothing to preview."
+	}
+	return "Choose Preview next to an activity to read its instructions here."
+}
+
+// instructionsUI shows instructions rendered and sanitized by the server,
+// their headings demoted so that the top one ("# " in Markdown) is an <h{top}>:
+// authors write "# Welcome", but the page already has its <h1>.
+func instructionsUI(a model.Activity, top int) app.UI {
 	if strings.TrimSpace(a.InstructionsHTML) == "" {
 		return app.P().Class("muted").Text("No instructions.")
 	}
-	return app.Raw(`<div class="instructions">` + a.InstructionsHTML + `</div>`)
+	return app.Raw(`<div class="instructions">` + demoteHeadings(a.InstructionsHTML, top) + `</div>`)
+}
+
+// demoteHeadings shifts every heading of sanitized HTML by top-1 levels,
+// stopping at <h6>. The server's sanitizer leaves headings as <hN> or
+// <hN attr…>, so a replacer over the tag names is enough (no regexp in
+// the wasm).
+func demoteHeadings(html string, top int) string {
+	if top <= 1 || !strings.Contains(html, "<h") {
+		return html
+	}
+	var pairs []string
+	for n := 1; n <= 6; n++ {
+		m := strconv.Itoa(min(n+top-1, 6))
+		h := strconv.Itoa(n)
+		pairs = append(pairs, "<h"+h+">", "<h"+m+">", "<h"+h+" ", "<h"+m+" ", "</h"+h+">", "</h"+m+">")
+	}
+	return strings.NewReplacer(pairs...).Replace(html)
 }
 
 func (p *pickerPage) renderCreate() app.UI {
@@ -511,19 +574,26 @@ func (p *pickerPage) renderCreate() app.UI {
 }
 
 func (p *pickerPage) renderActions() app.UI {
-	add := app.Button().Type("button").ID("add").Class("primary").Text(addLabel(len(p.selected))).OnClick(func(ctx app.Context, e app.Event) { p.submit(ctx, false) })
+	add := app.Button().Type("button").ID("add").Class("primary").Text(addLabel(len(p.selected), p.hiddenPicks())).OnClick(func(ctx app.Context, e app.Event) { p.submit(ctx, false) })
 	if len(p.selected) == 0 || p.sending {
 		add = add.Disabled(true)
 	}
-	cancel := app.Button().Type("button").ID("cancel").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { p.submit(ctx, true) })
+	// Every button looks primary unless told otherwise (app.css): Cancel
+	// must not compete with Add.
+	cancel := app.Button().Type("button").ID("cancel").Class("secondary").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { p.submit(ctx, true) })
 	if p.sending {
 		cancel = cancel.Disabled(true)
 	}
 	return app.Div().Class("actions").Body(add, cancel)
 }
 
-func addLabel(n int) string {
-	if n <= 1 {
+// addLabel names what Add sends, picks hidden by the search included (see
+// hiddenPicks).
+func addLabel(n, hidden int) string {
+	switch {
+	case hidden > 0:
+		return fmt.Sprintf("Add %d to course%s", n, hiddenNote(n, hidden))
+	case n <= 1:
 		return "Add to course"
 	}
 	return fmt.Sprintf("Add %d to course", n)

@@ -2,9 +2,11 @@ package ui
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/ltibox/ltibox/server/model"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
 var (
@@ -117,6 +119,81 @@ func mustTag(tb testing.TB, html, id string, attrs ...string) {
 	for _, a := range attrs {
 		if !regexp.MustCompile(`\s` + regexp.QuoteMeta(a) + `(\s|>|$)`).MatchString(tag) {
 			tb.Errorf("element %s lacks %s", tag, a)
+		}
+	}
+}
+
+// TestPickerPage_Review covers the exploratory review of the picker inside
+// the LMS frame.
+func TestPickerPage_Review(t *testing.T) {
+	moodle := model.DeepLinkOptions{AcceptTypes: []string{"ltiResourceLink"}, Targets: []string{"iframe"}, AcceptMultiple: true, CanLink: true}
+
+	t.Run("Add is the primary button, Cancel the secondary", func(t *testing.T) {
+		got := render(t, loadedPicker(moodle))
+		mustTag(t, got, "add", `class="primary"`)
+		mustTag(t, got, "cancel", `class="secondary"`)
+		got = render(t, loadedPicker(model.DeepLinkOptions{AcceptTypes: []string{"html"}}))
+		mustTag(t, got, "cancel", `class="secondary"`)
+	})
+
+	t.Run("nothing previewed: the preview says how to fill it", func(t *testing.T) {
+		p := loadedPicker(moodle)
+		p.preview = 0
+		got := renderPicker(t, p)
+		mustContain(t, got, `id="preview-placeholder"`, "Choose Preview next to an activity to read its instructions here.")
+		p.preview = 99 // an activity the search no longer lists
+		mustContain(t, renderPicker(t, p), `id="preview-placeholder"`)
+		p.preview = quiz.ID
+		mustNotContain(t, renderPicker(t, p), `id="preview-placeholder"`)
+		p.list = nil // the search found nothing
+		mustContain(t, renderPicker(t, p), "Nothing to preview.")
+	})
+
+	t.Run("Add counts the picks the search hides, and says so", func(t *testing.T) {
+		p := loadedPicker(moodle)
+		p.toggle(reading.ID, true)
+		p.toggle(quiz.ID, true)
+		p.list = []model.Activity{quiz} // a search that finds only the quiz
+		got := renderPicker(t, p)
+		mustContain(t, got, ">Add 2 to course (1 hidden by search)</button>", "2 activities selected (1 hidden by search).")
+		p.toggle(quiz.ID, false)
+		mustContain(t, renderPicker(t, p), ">Add 1 to course (hidden by search)</button>", "1 activity selected (hidden by search).")
+		p.list = []model.Activity{reading, quiz}
+		mustContain(t, renderPicker(t, p), ">Add to course</button>", "1 activity selected.")
+	})
+
+	t.Run("one h1: the instructions' headings nest under the preview's", func(t *testing.T) {
+		p := loadedPicker(moodle)
+		p.preview = reading.ID // its instructions start with "# Welcome"
+		got := renderPicker(t, p)
+		if n := strings.Count(got, "<h1"); n != 1 {
+			t.Errorf("%d <h1> on the page, want 1:\n%s", n, got)
+		}
+		mustContain(t, got, "<h3>Welcome</h3>")
+	})
+}
+
+// renderPicker renders a fresh copy of p: a component mounts only once.
+func renderPicker(t *testing.T, p *pickerPage) string {
+	t.Helper()
+	c := *p
+	c.Compo = app.Compo{}
+	return render(t, &c)
+}
+
+func TestDemoteHeadings(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		top  int
+		want string
+	}{
+		{"<h1>A</h1><p>b</p><h2 id=\"x\">C</h2>", 2, "<h2>A</h2><p>b</p><h3 id=\"x\">C</h3>"},
+		{"<h1>A</h1><h4>B</h4><h5>C</h5><h6>D</h6>", 3, "<h3>A</h3><h6>B</h6><h6>C</h6><h6>D</h6>"},
+		{"<h1>A</h1><hr><p>h1</p>", 1, "<h1>A</h1><hr><p>h1</p>"},
+		{"<hr><p>&lt;h1&gt;</p>", 2, "<hr><p>&lt;h1&gt;</p>"},
+	} {
+		if got := demoteHeadings(tt.in, tt.top); got != tt.want {
+			t.Errorf("demoteHeadings(%q, %d) = %q, want %q", tt.in, tt.top, got, tt.want)
 		}
 	}
 }

@@ -146,7 +146,7 @@ func (s *scoreSlider) Render() app.UI {
 		}
 		body = append(body, app.H1().ID("activity-title").Text(title))
 		if s.view.Instructions != "" {
-			body = append(body, app.Article().ID("activity-instructions").Body(instructionsUI(model.Activity{InstructionsHTML: s.view.Instructions})))
+			body = append(body, app.Article().ID("activity-instructions").Body(instructionsUI(model.Activity{InstructionsHTML: s.view.Instructions}, 2)))
 		}
 	}
 	body = append(body, app.H2().ID("score-heading").Text("Your score"))

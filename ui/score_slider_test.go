@@ -27,8 +27,8 @@ func TestScoreSlider_States(t *testing.T) {
 	}{
 		{"not enabled", &scoreSlider{status: statusLoaded, view: model.GradeView{Reason: "Grades are not enabled for this link: no AGS."}},
 			[]string{`role="status"`, "Grades are not enabled for this link: no AGS."}, []string{`type="range"`}},
-		{"fresh", &scoreSlider{status: statusLoaded, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Title: "Quiz"}, showActivity: true},
-			[]string{`<h1 id="activity-title">Quiz</h1>`, `<label for="score-input">Score, from 0 to 10</label>`, `type="range"`, `min="0"`, `max="10"`, `step="1"`,
+		{"fresh", &scoreSlider{status: statusLoaded, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Title: "Quiz", Instructions: "<h1>Quiz</h1><p>Go.</p>"}, showActivity: true},
+			[]string{`<h1 id="activity-title">Quiz</h1>`, "<h2>Quiz</h2>", `<label for="score-input">Score, from 0 to 10</label>`, `type="range"`, `min="0"`, `max="10"`, `step="1"`,
 				`aria-valuetext="0 out of 10"`, `<output `, `id="score-output"`, `for="score-input"`, `Submit score`, "Not submitted yet"},
 			[]string{`disabled`}},
 		{"saved", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Score: score(model.DeliveryPending, "")}},

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/ltibox/ltibox/server/browsertest"
+	"github.com/ltibox/ltibox/server/model"
+)
+
+// TestConsole_CloseDebuggerReturnsFocus: the debugger names the platform as
+// registered ("Demo LMS", the issuer after it), and closing it from the
+// keyboard puts the focus back on the Debug button that opened it, not on
+// <body> at the top of the page.
+func TestConsole_CloseDebuggerReturnsFocus(t *testing.T) {
+	c := openConsole(t, "/admin/launches")
+	c.demoLaunchesFrom("9")
+	if st, _ := c.launch("9"); st != http.StatusForbidden {
+		t.Fatalf("launch from an unknown deployment = %d, want 403", st)
+	}
+	var launches []model.LaunchAttempt
+	if st := c.api("GET", "/launches", &launches); st != 200 || len(launches) == 0 || launches[0].OK {
+		t.Fatalf("admin API launches: %d %+v", st, launches)
+	}
+	l := launches[0]
+	debug := "Debug launch " + strconv.FormatInt(l.ID, 10)
+	var name, ids, focused string
+	c.run("open the debugger with the keyboard",
+		c.reload(),
+		browsertest.Press("button", debug),
+		chromedp.WaitVisible(`#debugger`),
+		chromedp.Evaluate(`document.getElementById('debug-platform-name')?.textContent ?? ''`, &name),
+		chromedp.Evaluate(`document.getElementById('debug-platform-ids')?.textContent ?? ''`, &ids),
+	)
+	if name != "Demo LMS" || ids != "Issuer "+l.Issuer+" · client ID "+l.ClientID || l.ClientID == "" {
+		t.Errorf("debugger platform = %q / %q, want the registered name, then issuer %q and client ID %q", name, ids, l.Issuer, l.ClientID)
+	}
+	c.run("close it with the keyboard",
+		browsertest.Press("button", "Close debugger"),
+		chromedp.WaitNotPresent(`#debugger`),
+	)
+	// The focus moves after the re-render: wait for it a little, then read it.
+	ctx, cancel := context.WithTimeout(c.ctx, 3*time.Second)
+	defer cancel()
+	_ = chromedp.Run(ctx, chromedp.Poll(`document.activeElement.getAttribute('aria-label') === `+jsString(debug), nil))
+	c.run("read the focus", chromedp.Evaluate(`document.activeElement.getAttribute('aria-label') || document.activeElement.tagName`, &focused))
+	if focused != debug {
+		t.Errorf("after Close debugger the focus is on %q, want the %q button", focused, debug)
+	}
+}
