@@ -37,7 +37,7 @@ func (c *adminConsole) renderOutbox() app.UI {
 				}
 				next := []app.UI{app.Text(d.Error)}
 				if d.NextAttemptAt != nil && d.State == model.DeliveryRetrying {
-					next = []app.UI{app.Text(d.NextAttemptAt.UTC().Format("2006-01-02 15:04:05") + " UTC " + d.Error)}
+					next = []app.UI{localTime(*d.NextAttemptAt), app.Text(" " + d.Error)}
 				}
 				return app.Tr().Class("outbox-"+d.State).Body(
 					app.Th().Attr("scope", "row").Class("wrap").Text(outboxUser(it)),
