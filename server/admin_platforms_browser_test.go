@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/ltibox/ltibox/server/browsertest"
@@ -113,4 +117,61 @@ func TestConsole_DeletePlatform(t *testing.T) {
 	}
 	st, page := c.launch("1")
 	refused(t, st, page, http.StatusBadRequest, "This LMS is not registered with ltibox", "login.platform_unknown")
+}
+
+// TestConsole_CopySetupURLs: each URL of the setup panel has a Copy button.
+// With clipboard permission, Copy puts the URL on the clipboard and
+// announces it; when the browser refuses, or offers no clipboard at all (an
+// http:// address other than localhost), Copy selects the URL and says to
+// press Ctrl+C. No case throws: the console keeps working.
+func TestConsole_CopySetupURLs(t *testing.T) {
+	c := openConsole(t, "/admin/")
+	var thrown []string
+	chromedp.ListenTarget(c.ctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+			thrown = append(thrown, e.ExceptionDetails.Error())
+		}
+	})
+	status := func(prefix string) chromedp.Action {
+		b, _ := json.Marshal(prefix)
+		return chromedp.Poll(`document.getElementById('copy-status').textContent.startsWith(`+string(b)+`)`, nil, chromedp.WithPollingTimeout(10*time.Second))
+	}
+	var pasted, announced string
+	var live bool
+	c.run("copy with clipboard permission",
+		browser.GrantPermissions([]browser.PermissionType{browser.PermissionTypeClipboardReadWrite, browser.PermissionTypeClipboardSanitizedWrite}).WithOrigin(c.base),
+		browsertest.Press("button", "Show setup for Demo LMS"),
+		chromedp.WaitVisible(`#setup`),
+		browsertest.Press("button", "Copy Login (OIDC initiation) URL"),
+		status("Copied"),
+		chromedp.Text(`#copy-status`, &announced),
+		chromedp.Evaluate(`(e => e.getAttribute('role') === 'status' && e.getAttribute('aria-live') === 'polite')(document.getElementById('copy-status'))`, &live),
+		chromedp.Evaluate(`navigator.clipboard.readText()`, &pasted, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),
+	)
+	if announced != "Copied Login (OIDC initiation) URL." || pasted != c.base+"/lti/login" || !live {
+		t.Errorf("after Copy: announced %q (in a polite status region: %v), clipboard %q", announced, live, pasted)
+	}
+
+	for _, sc := range []struct{ name, breakClipboard, button, want string }{
+		{"the browser refuses", `navigator.clipboard.writeText = () => Promise.reject(new DOMException('Write permission denied.', 'NotAllowedError'))`,
+			"Copy Redirect URI", c.base + "/lti/launch"},
+		{"no clipboard", `Object.defineProperty(navigator, 'clipboard', {value: undefined, configurable: true})`,
+			"Copy Public keyset (JWKS) URL", c.base + "/.well-known/jwks.json"},
+	} {
+		var selected string
+		c.run(sc.name,
+			chromedp.Evaluate(sc.breakClipboard, nil),
+			browsertest.Press("button", sc.button),
+			status(strings.TrimPrefix(sc.button, "Copy ")+" is selected."),
+			chromedp.Text(`#copy-status`, &announced),
+			chromedp.Evaluate(`window.getSelection().toString()`, &selected),
+		)
+		if !strings.Contains(announced, "Press Ctrl+C to copy") || selected != sc.want {
+			t.Errorf("%s: announced %q, selected %q (want %q)", sc.name, announced, selected, sc.want)
+		}
+	}
+	c.run("the console still works", browsertest.Press("button", "Close setup"), chromedp.WaitNotPresent(`#setup`))
+	if len(thrown) != 0 {
+		t.Errorf("the page threw: %q", thrown)
+	}
 }

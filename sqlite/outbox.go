@@ -16,14 +16,18 @@ import (
 const headOfGroup = `o.state IN ('pending', 'retrying') AND NOT EXISTS (
 	SELECT 1 FROM outbox p WHERE p.link_id = o.link_id AND p.user_id = o.user_id AND p.id < o.id AND p.state IN ('pending', 'retrying'))`
 
-const outboxColumns = `o.id, o.registration_id, u.subject, u.name, o.target, o.line_item_url, ` + scoreColumns
+// outboxColumns name the learner, the LMS (registration) and the course (the
+// link's context, if any) with each item, so a person can tell items apart.
+const outboxColumns = `o.id, o.registration_id, u.subject, u.name, r.name, COALESCE(NULLIF(c.title, ''), c.label, ''),
+	o.target, o.line_item_url, ` + scoreColumns
 
-const outboxJoins = `FROM outbox o JOIN scores s ON s.id = o.score_id JOIN users u ON u.id = o.user_id LEFT JOIN users b ON b.id = s.set_by`
+const outboxJoins = `FROM outbox o JOIN scores s ON s.id = o.score_id JOIN users u ON u.id = o.user_id LEFT JOIN users b ON b.id = s.set_by
+	JOIN registrations r ON r.id = o.registration_id LEFT JOIN resource_links l ON l.id = o.link_id LEFT JOIN contexts c ON c.id = l.context_id`
 
 func scanOutboxItem(row interface{ Scan(...any) error }) (*model.OutboxItem, error) {
 	var it model.OutboxItem
 	var target string
-	sc, err := scanScoreAfter(row, &it.ID, &it.RegistrationID, &it.Subject, &it.UserName, &target, &it.LineItemURL)
+	sc, err := scanScoreAfter(row, &it.ID, &it.RegistrationID, &it.Subject, &it.UserName, &it.PlatformName, &it.CourseTitle, &target, &it.LineItemURL)
 	if err != nil {
 		return nil, err
 	}

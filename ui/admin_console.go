@@ -99,6 +99,8 @@ type adminConsole struct {
 	form     model.PlatformInput
 	firstDep string
 	shown    int64 // platform whose setup panel is open
+	copyOn   int64 // platform whose setup panel copyMsg belongs to
+	copyMsg  string
 
 	// deployment form
 	depPlatform int64

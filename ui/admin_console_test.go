@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ltibox/ltibox/server/model"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -15,5 +18,73 @@ func TestAdminConsole_PrerenderIsAShell(t *testing.T) {
 		if !strings.Contains(html, "Loading the console") || strings.Contains(html, `="false"`) || strings.Contains(html, "wasm-ready") {
 			t.Errorf("%s prerender: %s", p.path, html)
 		}
+	}
+}
+
+// timeTags returns the start tag and text of every <time> element.
+func timeTags(html string) [][2]string {
+	var out [][2]string
+	for _, m := range regexp.MustCompile(`(<time\b[^>]*>)([^<]*)</time>`).FindAllStringSubmatch(html, -1) {
+		out = append(out, [2]string{m[1], m[2]})
+	}
+	return out
+}
+
+// mustTimeTag asserts that tag has every attribute (one by one: go-app
+// renders them in no fixed order).
+func mustTimeTag(tb testing.TB, tag string, attrs ...string) {
+	tb.Helper()
+	for _, a := range attrs {
+		if !strings.Contains(tag, " "+a) {
+			tb.Errorf("%s lacks %s", tag, a)
+		}
+	}
+}
+
+// TestAdminConsole_TimesAreLocal: the console shows each time in the
+// reader's local time, readably, in a <time> element that keeps the exact
+// instant (datetime in RFC 3339 UTC, and the title) — never the raw UTC
+// value ("2026-03-01 09:00:05" or "…Z") as the text.
+func TestAdminConsole_TimesAreLocal(t *testing.T) {
+	at := time.Date(2026, 3, 1, 9, 0, 5, 0, time.UTC)
+	retry := at.Add(90 * time.Second)
+	for _, sc := range []struct {
+		page string
+		load func(c *adminConsole)
+		want time.Time
+	}{
+		{PathAdminLaunches, func(c *adminConsole) {
+			c.launches = []model.LaunchAttempt{{ID: 1, CreatedAt: at, Platform: "Demo LMS", DeploymentID: "1", OK: true}}
+		}, at},
+		{PathAdminDeployments, func(c *adminConsole) {
+			c.platforms = []model.Platform{{ID: 1, Name: "Demo LMS", Deployments: []model.Deployment{{ID: 1, DeploymentID: "1", Status: "active", CreatedAt: at}}}}
+		}, at},
+		{PathAdminApprovals, func(c *adminConsole) {
+			c.pending = model.Pending{Deployments: []model.PendingDeployment{{RegistrationID: 1, Platform: "Demo LMS", DeploymentID: "9", CreatedAt: at}}}
+		}, at},
+		{PathAdminApprovals, func(c *adminConsole) {
+			c.pending = model.Pending{Platforms: []model.Platform{{ID: 2, Name: "New LMS", Status: "pending", CreatedAt: at}}}
+		}, at},
+		{PathAdminOutbox, func(c *adminConsole) {
+			c.outbox = model.OutboxStatus{Items: []model.OutboxItem{{ID: 1, Subject: "student", Score: model.Score{ScoreMaximum: 10,
+				Delivery: model.Delivery{State: model.DeliveryRetrying, NextAttemptAt: &retry, Error: "Service Unavailable"}}}}}
+		}, retry},
+	} {
+		t.Run(sc.page, func(t *testing.T) {
+			c := newAdminConsole(sc.page)
+			c.auth, c.loaded = authReady, statusLoaded
+			sc.load(c)
+			got := render(t, c)
+			tags := timeTags(got)
+			if len(tags) != 1 {
+				t.Fatalf("%d <time> elements, want 1:\n%s", len(tags), got)
+			}
+			mustTimeTag(t, tags[0][0], `datetime="`+sc.want.Format(time.RFC3339)+`"`, `title="`+sc.want.Format("2006-01-02 15:04:05")+` UTC"`)
+			if text, local := tags[0][1], sc.want.Local().Format("2 Jan 2006, 15:04:05"); text != local {
+				t.Errorf("shown as %q, want the local time %q", text, local)
+			}
+			text := regexp.MustCompile(`<time\b[^>]*>`).ReplaceAllString(got, "<time>") // the page less the exact values
+			mustNotContain(t, text, "(UTC)", sc.want.Format("2006-01-02 15:04"), sc.want.Format(time.RFC3339))
+		})
 	}
 }

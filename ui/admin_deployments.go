@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/ltibox/ltibox/server/model"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -46,7 +47,7 @@ func (c *adminConsole) renderDeployments() app.UI {
 			out := [][]string{{"platform", "deployment_id", "status", "added"}}
 			for _, p := range c.platforms {
 				for _, d := range p.Deployments {
-					out = append(out, []string{p.Name, d.DeploymentID, d.Status, d.CreatedAt.Format("2006-01-02 15:04")})
+					out = append(out, []string{p.Name, d.DeploymentID, d.Status, d.CreatedAt.UTC().Format(time.RFC3339)})
 				}
 			}
 			return out
@@ -63,7 +64,7 @@ func (c *adminConsole) renderDeployments() app.UI {
 					app.Th().Attr("scope", "row").Text(r.p.Name),
 					app.Td().Class("wrap").Text(r.d.DeploymentID),
 					app.Td().Class("status-"+r.d.Status).Text(r.d.Status),
-					app.Td().Text(r.d.CreatedAt.Format("2006-01-02 15:04")),
+					app.Td().Body(localTime(r.d.CreatedAt)),
 					app.Td().Body(app.Button().Type("button").Class("danger").Text("Remove").Aria("label", "Remove deployment "+r.d.DeploymentID+" of "+r.p.Name).
 						OnClick(func(ctx app.Context, e app.Event) {
 							if !confirmed("Remove deployment " + r.d.DeploymentID + "? Launches from it will be refused.") {
@@ -105,7 +106,7 @@ func (c *adminConsole) renderApprovals() app.UI {
 					app.Th().Attr("scope", "row").Text(p.Name),
 					app.Td().Class("wrap").Text(p.Issuer),
 					app.Td().Class("wrap").Text(p.ClientID),
-					app.Td().Text(p.CreatedAt.Format("2006-01-02 15:04")),
+					app.Td().Body(localTime(p.CreatedAt)),
 					app.Td().Body(
 						app.Button().Type("button").Text("Approve").Aria("label", "Approve "+p.Name).OnClick(func(ctx app.Context, e app.Event) {
 							c.run(ctx, "Approving…", "Approved "+p.Name+".", func() error { return c.api.SetPlatformStatus(ctx, p.ID, "active") })
@@ -126,7 +127,7 @@ func (c *adminConsole) renderApprovals() app.UI {
 				return app.Tr().DataSet("deployment", d.DeploymentID).Body(
 					app.Th().Attr("scope", "row").Text(d.Platform),
 					app.Td().Class("wrap").Text(d.DeploymentID),
-					app.Td().Text(d.CreatedAt.Format("2006-01-02 15:04")),
+					app.Td().Body(localTime(d.CreatedAt)),
 					app.Td().Body(
 						app.Button().Type("button").Text("Approve").Aria("label", "Approve deployment "+d.DeploymentID).OnClick(func(ctx app.Context, e app.Event) {
 							c.run(ctx, "Approving…", "Approved deployment "+d.DeploymentID+".", func() error {

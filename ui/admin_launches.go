@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"github.com/ltibox/ltibox/server/model"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -17,13 +18,13 @@ func (c *adminConsole) renderLaunches() app.UI {
 		exportButton("launches-csv", "launches.csv", func() [][]string {
 			out := [][]string{{"time", "platform", "issuer", "client_id", "deployment_id", "message_type", "result", "check"}}
 			for _, l := range c.launches {
-				out = append(out, []string{l.CreatedAt.Format("2006-01-02 15:04:05"), l.Platform, l.Issuer, l.ClientID, l.DeploymentID, l.MessageType, result(l), l.Check})
+				out = append(out, []string{l.CreatedAt.UTC().Format(time.RFC3339), l.Platform, l.Issuer, l.ClientID, l.DeploymentID, l.MessageType, result(l), l.Check})
 			}
 			return out
 		}),
 		app.Table().ID("launches").Body(
 			app.Caption().Text("Launches, newest first"),
-			app.THead().Body(app.Tr().Body(th("Time (UTC)"), th("Platform"), th("Deployment"), th("Message"), th("Result"), th("Debug"))),
+			app.THead().Body(app.Tr().Body(th("Time"), th("Platform"), th("Deployment"), th("Message"), th("Result"), th("Debug"))),
 			app.TBody().Body(app.Range(c.launches).Slice(func(i int) app.UI {
 				l := c.launches[i]
 				if !c.matches(l.Platform, l.Issuer, l.DeploymentID, l.Check, l.MessageType) {
@@ -34,7 +35,7 @@ func (c *adminConsole) renderLaunches() app.UI {
 					platform = l.Issuer
 				}
 				return app.Tr().Class("launch-"+result(l)).Body(
-					app.Th().Attr("scope", "row").Text(l.CreatedAt.Format("2006-01-02 15:04:05")),
+					app.Th().Attr("scope", "row").Body(localTime(l.CreatedAt)),
 					app.Td().Class("wrap").Text(platform), app.Td().Class("wrap").Text(l.DeploymentID), app.Td().Text(l.MessageType),
 					app.Td().Class("wrap").Text(result(l)+" "+l.Check),
 					app.Td().Class("actions").Body(app.If(!l.OK, func() app.UI {

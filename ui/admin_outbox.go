@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/ltibox/ltibox/server/model"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -24,29 +25,25 @@ func (c *adminConsole) renderOutbox() app.UI {
 			c.run(ctx, "Requeueing…", "Requeued every score not delivered.", func() error { return c.api.RetryOutbox(ctx, nil) })
 		}),
 		c.searchBox("outbox-search", "Search scores"),
-		exportButton("outbox-csv", "outbox.csv", func() [][]string {
-			out := [][]string{{"id", "user", "line_item", "score", "state", "attempts", "error"}}
-			for _, it := range c.outbox.Items {
-				out = append(out, []string{strconv.FormatInt(it.ID, 10), outboxUser(it), it.Target.Label, outboxScore(it), it.Score.Delivery.State, strconv.Itoa(it.Score.Delivery.Attempts), it.Score.Delivery.Error})
-			}
-			return out
-		}),
+		exportButton("outbox-csv", "outbox.csv", c.outboxRows),
 		app.Table().ID("outbox").Body(
 			app.Caption().Text("Scores not delivered yet"),
-			app.THead().Body(app.Tr().Body(th("Learner"), th("Activity"), th("Score"), th("State"), th("Attempts"), th("Next attempt / LMS answer"), th("Action"))),
+			app.THead().Body(app.Tr().Body(th("Learner"), th("Platform"), th("Course"), th("Activity"), th("Score"), th("State"), th("Attempts"), th("Next attempt / LMS answer"), th("Action"))),
 			app.TBody().Body(app.Range(c.outbox.Items).Slice(func(i int) app.UI {
 				it := c.outbox.Items[i]
 				d := it.Score.Delivery
-				if !c.matches(outboxUser(it), it.Target.Label, d.State, d.Error) {
+				if !c.matches(outboxUser(it), it.PlatformName, it.CourseTitle, it.Target.Label, d.State, d.Error) {
 					return nil
 				}
-				next := d.Error
+				next := []app.UI{app.Text(d.Error)}
 				if d.NextAttemptAt != nil && d.State == model.DeliveryRetrying {
-					next = d.NextAttemptAt.UTC().Format("2006-01-02 15:04:05") + " UTC " + d.Error
+					next = []app.UI{localTime(*d.NextAttemptAt), app.Text(" " + d.Error)}
 				}
 				return app.Tr().Class("outbox-"+d.State).Body(
-					app.Th().Attr("scope", "row").Class("wrap").Text(outboxUser(it)), app.Td().Text(it.Target.Label), app.Td().Text(outboxScore(it)),
-					app.Td().Class("state").Text(d.State), app.Td().Text(strconv.Itoa(d.Attempts)), app.Td().Class("wrap").Text(next),
+					app.Th().Attr("scope", "row").Class("wrap").Text(outboxUser(it)),
+					app.Td().Class("wrap").Text(it.PlatformName), app.Td().Class("wrap").Text(it.CourseTitle),
+					app.Td().Text(it.Target.Label), app.Td().Text(outboxScore(it)),
+					app.Td().Class("state").Text(d.State), app.Td().Text(strconv.Itoa(d.Attempts)), app.Td().Class("wrap").Body(next...),
 					app.Td().Class("actions").Body(app.Button().Type("button").Text("Retry").Aria("label", "Retry score "+strconv.FormatInt(it.ID, 10)).
 						OnClick(func(ctx app.Context, e app.Event) {
 							c.run(ctx, "Requeueing…", "Requeued.", func() error { return c.api.RetryOutbox(ctx, []int64{it.ID}) })
@@ -57,11 +54,32 @@ func (c *adminConsole) renderOutbox() app.UI {
 	)
 }
 
+// outboxRows are the outbox as CSV, times in RFC 3339 UTC.
+func (c *adminConsole) outboxRows() [][]string {
+	out := [][]string{{"id", "user", "platform", "course", "line_item", "score", "state", "attempts", "next_attempt", "error"}}
+	for _, it := range c.outbox.Items {
+		d := it.Score.Delivery
+		out = append(out, []string{strconv.FormatInt(it.ID, 10), outboxUser(it), it.PlatformName, it.CourseTitle, it.Target.Label, outboxScore(it),
+			d.State, strconv.Itoa(d.Attempts), outboxNextUTC(it), d.Error})
+	}
+	return out
+}
+
 func outboxUser(it model.OutboxItem) string {
 	if it.UserName != "" {
 		return it.UserName
 	}
 	return it.Subject
+}
+
+// outboxNextUTC is when a retrying score is tried again, in RFC 3339 UTC
+// ("" for the others), for the CSV export.
+func outboxNextUTC(it model.OutboxItem) string {
+	d := it.Score.Delivery
+	if d.NextAttemptAt == nil || d.State != model.DeliveryRetrying {
+		return ""
+	}
+	return d.NextAttemptAt.UTC().Format(time.RFC3339)
 }
 
 func outboxScore(it model.OutboxItem) string {

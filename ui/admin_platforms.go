@@ -162,7 +162,7 @@ func (c *adminConsole) renderPlatforms() app.UI {
 					app.Td().Class("bindings").Text(bindingSummary(p.Bindings)),
 					app.Td().Class("actions").Body(
 						app.Button().Type("button").Text("Setup").Aria("label", "Show setup for "+p.Name).
-							OnClick(func(ctx app.Context, e app.Event) { c.shown = id }, scope),
+							OnClick(func(ctx app.Context, e app.Event) { c.shown, c.copyMsg = id, "" }, scope),
 						app.Button().Type("button").Text("Edit").Aria("label", "Edit "+p.Name).
 							OnClick(func(ctx app.Context, e app.Event) { c.openEdit(id) }, scope),
 						app.Button().Type("button").Text(toggle).Aria("label", toggle+" "+p.Name).
@@ -275,7 +275,52 @@ func (c *adminConsole) renderPlatformForm() app.UI {
 	)
 }
 
-// renderSetup shows the exact URLs and JSON to paste into the LMS.
+// setupRow is one value of the setup panel to enter in the LMS.
+type setupRow struct{ id, label, value string }
+
+// setupRows are the values of the setup panel, in the order shown.
+func setupRows(u model.ToolURLs) []setupRow {
+	return []setupRow{
+		{"url-login", "Login (OIDC initiation) URL", u.LoginURL},
+		{"url-redirect", "Redirect URI", u.RedirectURL},
+		{"url-target", "Target link URI (tool URL)", u.TargetLinkURI},
+		{"url-deeplink", "Deep linking URL", u.DeepLinkingURL},
+		{"url-jwks", "Public keyset (JWKS) URL", u.JWKSURL},
+		{"url-domain", "Tool domain", u.Domain},
+	}
+}
+
+// copySetupValue copies the setup value with the id, as last loaded, and
+// announces it. Without a clipboard (an http:// address other than
+// localhost) or when the browser refuses, it selects the value instead and
+// says how to copy it.
+func (c *adminConsole) copySetupValue(ctx app.Context, id string) {
+	ctx = c.mctx
+	p, ok := c.platform(c.shown)
+	if !ok {
+		return
+	}
+	for _, r := range setupRows(p.ToolURLs) {
+		if r.id != id {
+			continue
+		}
+		writeClipboard(r.value, func(copied bool) {
+			ctx.Dispatch(func(ctx app.Context) {
+				c.copyOn = p.ID
+				if copied {
+					c.copyMsg = "Copied " + r.label + "."
+					return
+				}
+				selectContents(r.id)
+				c.copyMsg = r.label + " is selected. Press Ctrl+C to copy it (⌘C on a Mac)."
+			})
+		})
+		return
+	}
+}
+
+// renderSetup shows the exact URLs and JSON to paste into the LMS, each URL
+// with a Copy button.
 func (c *adminConsole) renderSetup() app.UI {
 	var p *model.Platform
 	for i := range c.platforms {
@@ -286,25 +331,31 @@ func (c *adminConsole) renderSetup() app.UI {
 	if p == nil {
 		return nil
 	}
-	u := p.ToolURLs
-	row := func(id, label, value string) []app.UI {
-		return []app.UI{app.Dt().Text(label), app.Dd().Body(app.Code().ID(id).Text(value))}
-	}
 	items := []app.UI{}
-	items = append(items, row("url-login", "Login (OIDC initiation) URL", u.LoginURL)...)
-	items = append(items, row("url-redirect", "Redirect URI", u.RedirectURL)...)
-	items = append(items, row("url-target", "Target link URI (tool URL)", u.TargetLinkURI)...)
-	items = append(items, row("url-deeplink", "Deep linking URL", u.DeepLinkingURL)...)
-	items = append(items, row("url-jwks", "Public keyset (JWKS) URL", u.JWKSURL)...)
-	items = append(items, row("url-domain", "Tool domain", u.Domain)...)
+	for _, r := range setupRows(p.ToolURLs) {
+		// The handler carries only the row's id and looks the value up
+		// when clicked (go-app keeps a handler while its scope is unchanged).
+		id := r.id
+		items = append(items, app.Dt().Text(r.label), app.Dd().Body(
+			app.Code().ID(id).Text(r.value),
+			app.Button().Type("button").Class("copy").Text("Copy").Aria("label", "Copy "+r.label).
+				OnClick(func(ctx app.Context, e app.Event) { c.copySetupValue(ctx, id) }, app.EventScope(id)),
+		))
+	}
+	copyMsg := ""
+	if c.copyOn == p.ID {
+		copyMsg = c.copyMsg
+	}
 	return app.Section().ID("setup").Class("setup").Aria("labelledby", "setup-heading").Body(
 		app.H2().ID("setup-heading").Text("Set up ltibox in "+p.Name),
-		app.P().Class("where").Text(p.Setup.Where),
+		app.P().ID("setup-intro").Text("In "+p.Name+", open the page for adding an LTI 1.3 tool and copy each value below into the matching field there."),
+		app.P().Class("where").Text("Where to find that page: "+p.Setup.Where),
 		app.Dl().Class("facts").Body(items...),
+		app.P().ID("copy-status").Class("status").Role("status").Aria("live", "polite").Text(copyMsg),
 		app.If(p.Setup.DeploymentNote != "", func() app.UI { return app.P().Text(p.Setup.DeploymentNote) }),
 		app.Label().For("setup-json").Text(p.Setup.JSONLabel),
 		app.Textarea().ID("setup-json").ReadOnly(true).Rows(14).Text(p.Setup.JSON),
 		app.If(p.Setup.Hint != "", func() app.UI { return app.P().Class("note").Text(p.Setup.Hint) }),
-		app.Button().Type("button").Text("Close setup").OnClick(func(ctx app.Context, e app.Event) { c.shown = 0 }),
+		app.Button().Type("button").Text("Close setup").OnClick(func(ctx app.Context, e app.Event) { c.shown, c.copyMsg = 0, "" }),
 	)
 }

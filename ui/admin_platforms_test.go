@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/ltibox/ltibox/server/model"
@@ -19,4 +21,43 @@ func TestBindingSummary(t *testing.T) {
 			t.Errorf("bindingSummary(%v) = %q, want %q", sc.in, got, sc.want)
 		}
 	}
+}
+
+// TestAdminPlatforms_SetupBox: the setup panel opens with a complete, plain
+// instruction (not the bare menu path), and every value to paste has a
+// "Copy" button named for it, next to a polite live region for the result.
+func TestAdminPlatforms_SetupBox(t *testing.T) {
+	c := newAdminConsole(PathAdmin)
+	c.auth, c.loaded = authReady, statusLoaded
+	c.platforms = []model.Platform{{ID: 1, Name: "Riverside Moodle", Preset: "moodle", Status: "active",
+		ToolURLs: model.ToolURLs{LoginURL: "https://tool.example/lti/login", RedirectURL: "https://tool.example/lti/launch",
+			TargetLinkURI: "https://tool.example/lti/launch", DeepLinkingURL: "https://tool.example/lti/launch",
+			JWKSURL: "https://tool.example/.well-known/jwks.json", Domain: "tool.example"},
+		Setup: model.PlatformSetup{Where: "Site administration → Plugins → Activity modules → External tool → Manage tools."}}}
+	c.shown = 1
+	got := render(t, c)
+
+	intro := regexp.MustCompile(`<h2 [^>]*>Set up ltibox in Riverside Moodle</h2>\s*<p[^>]*>([^<]*)</p>`).FindStringSubmatch(got)
+	if intro == nil {
+		t.Fatalf("no paragraph right after the setup heading:\n%s", got)
+	}
+	if first := intro[1]; !strings.HasPrefix(first, "In Riverside Moodle, open ") || !strings.HasSuffix(first, ".") || strings.HasPrefix(first, "Site administration") {
+		t.Errorf("the setup box starts with %q, want a complete instruction", first)
+	}
+	mustContain(t, got, "Where to find that page: Site administration → Plugins")
+
+	for _, r := range setupRows(c.platforms[0].ToolURLs) {
+		mustContain(t, got, `>`+r.value+`</code>`)
+		tag := regexp.MustCompile(`<button [^>]*aria-label="Copy ` + regexp.QuoteMeta(r.label) + `"[^>]*>Copy</button>`).FindString(got)
+		if tag == "" {
+			t.Errorf("no Copy button for %s", r.label)
+			continue
+		}
+		for _, a := range []string{`type="button"`, `class="copy"`} {
+			if !strings.Contains(tag, " "+a) {
+				t.Errorf("%s lacks %s", tag, a)
+			}
+		}
+	}
+	mustTag(t, got, "copy-status", `role="status"`, `aria-live="polite"`)
 }

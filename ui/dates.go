@@ -11,6 +11,7 @@ import (
 
 // An <input type="datetime-local"> shows and returns a wall-clock time with no
 // zone ("2026-03-01T09:00"); ltibox stores instants and the API speaks RFC 3339.
+// The console shows instants in the reader's local time too (localTime).
 // The conversion uses the browser's Date rather than Go's time.Local: in wasm
 // Go fixes Local to the offset of the moment the page loaded, so a date on the
 // other side of a daylight-saving change would be off by an hour. On the
@@ -23,20 +24,40 @@ func localInputValue(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	var y, mo, d, h, mi, s int
-	if app.IsClient {
-		js := app.Window().Get("Date").New(float64(t.UnixMilli()))
-		y, mo, d = js.Call("getFullYear").Int(), js.Call("getMonth").Int()+1, js.Call("getDate").Int()
-		h, mi, s = js.Call("getHours").Int(), js.Call("getMinutes").Int(), js.Call("getSeconds").Int()
-	} else {
-		l := t.Local()
-		y, mo, d, h, mi, s = l.Year(), int(l.Month()), l.Day(), l.Hour(), l.Minute(), l.Second()
-	}
-	v := fmt.Sprintf("%04d-%02d-%02dT%02d:%02d", y, mo, d, h, mi)
-	if s != 0 {
-		v += fmt.Sprintf(":%02d", s)
+	w := wallClock(*t)
+	v := w.Format("2006-01-02T15:04")
+	if w.Second() != 0 {
+		v += fmt.Sprintf(":%02d", w.Second())
 	}
 	return v
+}
+
+// wallClock is t as the reader's local clock reads it, returned with the
+// zone UTC (only its fields mean anything): the browser's Date in wasm, the
+// server's zone elsewhere.
+func wallClock(t time.Time) time.Time {
+	if !app.IsClient {
+		l := t.Local()
+		return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), 0, time.UTC)
+	}
+	js := app.Window().Get("Date").New(float64(t.UnixMilli()))
+	return time.Date(js.Call("getFullYear").Int(), time.Month(js.Call("getMonth").Int()+1), js.Call("getDate").Int(),
+		js.Call("getHours").Int(), js.Call("getMinutes").Int(), js.Call("getSeconds").Int(), 0, time.UTC)
+}
+
+// localTimeLayout is how the console shows an instant: readable, in the
+// reader's local time ("3 Mar 2026, 14:05:09").
+const localTimeLayout = "2 Jan 2006, 15:04:05"
+
+// utcTitle is the exact instant in UTC, for a title and for comparing with
+// server logs and the LMS's ("2026-03-03 13:05:09 UTC").
+func utcTitle(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+// localTime shows an instant in the reader's local time as a <time> element
+// that keeps the exact value: datetime in RFC 3339 UTC, and as its title
+// (shown on hover) in UTC words.
+func localTime(t time.Time) app.UI {
+	return app.Time().DateTime(t.UTC().Format(time.RFC3339)).Title(utcTitle(t)).Text(wallClock(t).Format(localTimeLayout))
 }
 
 // parseLocalInput reads a datetime-local value as the browser's local time;

@@ -37,6 +37,12 @@ func TestConsole_OutboxStatusAndRetry(t *testing.T) {
 	if st.Counts[model.DeliveryFailed] != total || len(st.Items) != total || st.Items[0].Score.Delivery.LastStatus != 400 || st.Items[0].Subject != "student" {
 		t.Fatalf("outbox status = %s", body)
 	}
+	// An admin tells held scores apart by their LMS and course.
+	for _, it := range st.Items {
+		if it.PlatformName != "Test LMS" || it.CourseTitle != "Demo Course 101" {
+			t.Errorf("outbox item %d: platform %q, course %q; want Test LMS, Demo Course 101", it.ID, it.PlatformName, it.CourseTitle)
+		}
+	}
 	if resp, _ := h.consoleCall("GET", "/api/admin/outbox", "", "", ""); resp.StatusCode != 401 {
 		t.Errorf("outbox without a session = %d", resp.StatusCode)
 	}

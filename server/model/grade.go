@@ -74,6 +74,8 @@ type OutboxItem struct {
 	RegistrationID int64       `json:"registrationId"`
 	Subject        string      `json:"subject"` // the LTI user id the score is for
 	UserName       string      `json:"userName,omitempty"`
+	PlatformName   string      `json:"platformName"`          // the LMS, as named in ltibox
+	CourseTitle    string      `json:"courseTitle,omitempty"` // the course's title (its label if untitled)
 	Target         ScoreTarget `json:"target"`
 	LineItemURL    string      `json:"lineItemUrl,omitempty"` // resolved line item, once known
 	Score          Score       `json:"score"`

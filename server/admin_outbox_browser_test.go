@@ -1,0 +1,65 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/ltibox/ltibox/server/model"
+)
+
+// TestConsole_OutboxAndLaunchesInLocalTime: for an admin in Kathmandu
+// (UTC+5:45, no daylight saving), the grade outbox's next attempt and the
+// launch log's times read in Kathmandu time, each keeping the exact UTC
+// instant in its datetime attribute; a held score names its LMS and course.
+func TestConsole_OutboxAndLaunchesInLocalTime(t *testing.T) {
+	c := openConsole(t, "/admin/")
+	kathmandu := time.FixedZone("Asia/Kathmandu", 5*3600+45*60)
+	c.a.demo.SetOutage("/ags/", http.StatusServiceUnavailable)
+	scoreAsStudent(t, c.a, c.base, 7) // launches too: the launch log has a row
+	waitForOutbox(t, c.a, model.DeliveryRetrying, 1)
+	var st model.OutboxStatus
+	if code := c.api("GET", "/outbox", &st); code != 200 || len(st.Items) != 1 || st.Items[0].CourseTitle == "" {
+		t.Fatalf("admin API outbox: %d %+v", code, st)
+	}
+	course := st.Items[0].CourseTitle
+
+	c.run("the admin's time zone", emulation.SetTimezoneOverride("Asia/Kathmandu"))
+	for _, page := range []struct{ path, row string }{
+		{"/admin/outbox", `#outbox tbody tr.outbox-retrying`},
+		{"/admin/launches", `#launches tbody tr`},
+	} {
+		var got struct{ Datetime, Title, Text string }
+		c.run("read "+page.path,
+			chromedp.Navigate(c.base+page.path),
+			chromedp.WaitVisible(`main[data-auth="ready"][data-status="loaded"]`),
+			chromedp.WaitVisible(page.row),
+			chromedp.Evaluate(`(t => t ? {datetime: t.getAttribute('datetime'), title: t.title, text: t.textContent} : {})(document.querySelector('`+page.row+` time'))`, &got),
+		)
+		at, err := time.Parse(time.RFC3339, got.Datetime)
+		if err != nil || !strings.HasSuffix(got.Datetime, "Z") {
+			t.Errorf("%s: no <time> with an RFC 3339 UTC datetime in the row: %+v %v", page.path, got, err)
+			continue
+		}
+		if want := at.In(kathmandu).Format("2 Jan 2006, 15:04:05"); got.Text != want {
+			t.Errorf("%s shows %q, want Kathmandu time %q (UTC %s)", page.path, got.Text, want, got.Datetime)
+		}
+		if want := at.Format("2006-01-02 15:04:05") + " UTC"; got.Title != want {
+			t.Errorf("%s: title %q, want %q", page.path, got.Title, want)
+		}
+	}
+
+	var row string
+	c.run("the held score's row",
+		chromedp.Navigate(c.base+"/admin/outbox"),
+		chromedp.WaitVisible(`#outbox tbody tr.outbox-retrying`),
+		chromedp.Text(`#outbox tbody tr.outbox-retrying`, &row),
+	)
+	if !strings.Contains(row, "Demo LMS") || !strings.Contains(row, course) {
+		t.Errorf("outbox row %q lacks the platform Demo LMS or the course %q", row, course)
+	}
+}
