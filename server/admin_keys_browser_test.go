@@ -59,10 +59,10 @@ func TestConsole_RotateKey(t *testing.T) {
 	if next.State != "next" || next.Current || next.RetiredAt != nil || cur.KID != old.KID || cur.State != "current" || !cur.Current || cur.RetiredAt == nil {
 		t.Fatalf("admin API keys after the rotation: %+v", keys)
 	}
-	if from, retires := parseUTC(t, next.ActiveFrom), parseUTC(t, *cur.RetiredAt); !from.Equal(retires) || time.Until(from) < 59*time.Minute || time.Until(from) > 61*time.Minute {
+	if from, retires := next.ActiveFrom, *cur.RetiredAt; !from.Equal(retires) || time.Until(from) < 59*time.Minute || time.Until(from) > 61*time.Minute {
 		t.Errorf("new key signs from %s, old key retires %s: want both in 60 minutes", from, retires)
 	}
-	if until := parseUTC(t, *cur.PublishedUntil); until.Sub(parseUTC(t, *cur.RetiredAt)) != 168*time.Hour {
+	if until := *cur.PublishedUntil; until.Sub(*cur.RetiredAt) != 168*time.Hour {
 		t.Errorf("old key published until %s, want 7 days after it retires", until)
 	}
 	// The signing key comes first, then the waiting one.
@@ -78,14 +78,16 @@ func TestConsole_RotateKey(t *testing.T) {
 		c.reload(),
 		browsertest.WaitFor("rowheader", next.KID),
 		browsertest.WaitFor("rowheader", old.KID),
-		chromedp.Evaluate(`Array.from(document.querySelectorAll('#keys tbody tr')).map(r => r.cells[0].textContent + ' ' + r.cells[2].textContent)`, &states),
-		chromedp.Text(`#key-waiting`, &waiting, chromedp.ByQuery),
+		// The state column: its words, then the instant of its <time> (shown in local time).
+		chromedp.Evaluate(`Array.from(document.querySelectorAll('#keys tbody tr')).map(r => r.cells[0].textContent + ' ' + r.cells[2].firstChild.textContent + r.cells[2].querySelector('time').getAttribute('datetime'))`, &states),
+		chromedp.Evaluate(`document.querySelector('#key-waiting time').getAttribute('datetime')`, &waiting),
 		chromedp.Evaluate(`document.getElementById('rotate-key').disabled`, &disabled),
 	)
-	if len(states) != 2 || states[0] != next.KID+" next: signs from "+next.ActiveFrom || states[1] != old.KID+" current until "+*cur.RetiredAt {
+	rfc := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	if len(states) != 2 || states[0] != next.KID+" next: signs from "+rfc(next.ActiveFrom) || states[1] != old.KID+" current until "+rfc(*cur.RetiredAt) {
 		t.Errorf("keys table: %q", states)
 	}
-	if !disabled || !strings.Contains(waiting, "starts signing at "+next.ActiveFrom) {
+	if !disabled || waiting != rfc(next.ActiveFrom) {
 		t.Errorf("while the new key waits: button disabled %v, notice %q", disabled, waiting)
 	}
 	// The API refuses a second rotation the same way, and stores nothing.
@@ -121,13 +123,4 @@ func jwksKIDs(t *testing.T, base string) []string {
 		kids = append(kids, k.KID)
 	}
 	return kids
-}
-
-func parseUTC(t *testing.T, s string) time.Time {
-	t.Helper()
-	v, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }

@@ -25,7 +25,7 @@ func (c *adminConsole) renderKeys() app.UI {
 			minutes+" minutes later, so LMSs that cached the key set already have it. The previous key then stays published for "+
 			strconv.Itoa(c.settings.KeyOverlapHours)+" hours."),
 		app.If(next != nil, func() app.UI {
-			return app.P().ID("key-waiting").Text("A new key is published and starts signing at " + next.ActiveFrom + ". You can rotate again after that.")
+			return app.P().ID("key-waiting").Body(app.Text("A new key is published and starts signing at "), localTime(next.ActiveFrom), app.Text(". You can rotate again after that."))
 		}),
 		app.Button().Type("button").ID("rotate-key").Text("Rotate key").Disabled(next != nil).Aria("describedby", "keys-intro").OnClick(func(ctx app.Context, e app.Event) {
 			// Read the settings now: go-app keeps this handler from the first
@@ -41,25 +41,25 @@ func (c *adminConsole) renderKeys() app.UI {
 			app.THead().Body(app.Tr().Body(th("Key ID (kid)"), th("Created"), th("State"), th("Published until"))),
 			app.TBody().Body(app.Range(c.keys).Slice(func(i int) app.UI {
 				k := c.keys[i]
-				until := "—"
+				var until app.UI = app.Text("—")
 				if k.PublishedUntil != nil {
-					until = *k.PublishedUntil
+					until = localTime(*k.PublishedUntil)
 				}
-				return app.Tr().Body(app.Th().Attr("scope", "row").Class("wrap").Body(app.Code().Text(k.KID)), app.Td().Text(k.CreatedAt), app.Td().Text(keyState(k)), app.Td().Text(until))
+				return app.Tr().Body(app.Th().Attr("scope", "row").Class("wrap").Body(app.Code().Text(k.KID)), app.Td().Body(localTime(k.CreatedAt)), app.Td().Body(keyState(k)...), app.Td().Body(until))
 			})),
 		),
 	)
 }
 
 // keyState says where a key is in its life, with the moment it changes.
-func keyState(k model.KeyInfo) string {
+func keyState(k model.KeyInfo) []app.UI {
 	switch {
 	case k.State == "next":
-		return "next: signs from " + k.ActiveFrom
+		return []app.UI{app.Text("next: signs from "), localTime(k.ActiveFrom)}
 	case k.State == "retired" && k.RetiredAt != nil:
-		return "retired " + *k.RetiredAt
+		return []app.UI{app.Text("retired "), localTime(*k.RetiredAt)}
 	case k.RetiredAt != nil:
-		return "current until " + *k.RetiredAt
+		return []app.UI{app.Text("current until "), localTime(*k.RetiredAt)}
 	}
-	return "current"
+	return []app.UI{app.Text("current")}
 }

@@ -253,11 +253,10 @@ func (s *Server) listKeys(c *fiber.Ctx) error {
 
 // keyInfo is the console's view of k at now.
 func keyInfo(k *lti.Key, now time.Time, overlap time.Duration) model.KeyInfo {
-	utc := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 	state := k.State(now)
-	v := model.KeyInfo{KID: k.KID, CreatedAt: utc(k.CreatedAt), ActiveFrom: utc(k.ActiveFrom), State: string(state), Current: state == lti.KeyCurrent}
+	v := model.KeyInfo{KID: k.KID, CreatedAt: k.CreatedAt.UTC(), ActiveFrom: k.ActiveFrom.UTC(), State: string(state), Current: state == lti.KeyCurrent}
 	if k.RetiredAt != nil {
-		r, until := utc(*k.RetiredAt), utc(k.RetiredAt.Add(overlap))
+		r, until := k.RetiredAt.UTC(), k.RetiredAt.Add(overlap).UTC()
 		v.RetiredAt, v.PublishedUntil = &r, &until
 	}
 	return v

@@ -180,15 +180,15 @@ type Pending struct {
 	Deployments []PendingDeployment `json:"deployments"`
 }
 
-// KeyInfo is a tool signing key without its private part. Times are RFC 3339 UTC.
+// KeyInfo is a tool signing key without its private part.
 type KeyInfo struct {
-	KID            string  `json:"kid"`
-	CreatedAt      string  `json:"createdAt"`
-	ActiveFrom     string  `json:"activeFrom"`          // when it starts (or started) signing
-	RetiredAt      *string `json:"retiredAt,omitempty"` // when it stops (or stopped) signing
-	PublishedUntil *string `json:"publishedUntil,omitempty"`
-	State          string  `json:"state"` // "next" (published, not signing yet), "current" or "retired"
-	Current        bool    `json:"current"`
+	KID            string     `json:"kid"`
+	CreatedAt      time.Time  `json:"createdAt"`
+	ActiveFrom     time.Time  `json:"activeFrom"`          // when it starts (or started) signing
+	RetiredAt      *time.Time `json:"retiredAt,omitempty"` // when it stops (or stopped) signing
+	PublishedUntil *time.Time `json:"publishedUntil,omitempty"`
+	State          string     `json:"state"` // "next" (published, not signing yet), "current" or "retired"
+	Current        bool       `json:"current"`
 }
 
 // OutboxStatus is the console's view of the grade outbox: counts per
