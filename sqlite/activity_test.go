@@ -4,6 +4,7 @@ import (
 	"context"
 	"github.com/ltibox/ltibox/server/lti"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +40,10 @@ func TestActivities_SeedFilterAndRules(t *testing.T) {
 	only, _ := db.Activities(ctx, model.ActivityFilter{Library: true, Graded: &graded})
 	if len(only) != 1 || only[0].ScoreMaximum != 10 {
 		t.Errorf("graded filter = %+v", only)
+	}
+	// The instructions name the slider's button as it reads (ui/score_slider.go).
+	if len(only) == 1 && !strings.Contains(only[0].Instructions, "then press **Submit score**.") {
+		t.Errorf("the self-assessment does not name the Submit score button: %q", only[0].Instructions)
 	}
 	found, _ := db.Activities(ctx, model.ActivityFilter{Library: true, Query: "CONFIDENT"})
 	if len(found) != 1 {

@@ -135,7 +135,7 @@ func TestDeepLink_PickTwoAndLaunchThem(t *testing.T) {
 	}
 	var list []model.Activity
 	if st, body := h.apiDo("GET", "/api/v1/activities?q=self", tok, nil, &list); st != 200 || len(list) != 1 || list[0].ID != graded.ID ||
-		!strings.Contains(list[0].InstructionsHTML, "<h1") || !strings.Contains(list[0].InstructionsHTML, "<strong>Submit</strong>") {
+		!strings.Contains(list[0].InstructionsHTML, "<h1") || !strings.Contains(list[0].InstructionsHTML, "<strong>Submit score</strong>") {
 		t.Fatalf("search: %d %s", st, body)
 	}
 
