@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/ltibox/ltibox/server/model"
 	"github.com/ltibox/ltibox/sqlite"
@@ -15,7 +16,7 @@ import (
 
 // cmdOutbox lists queued scores or asks for failed ones to be sent again:
 //
-//	ltibox outbox list [--all]       waiting and failed scores (--all: delivered too)
+//	ltibox outbox list [--all]       waiting and failed scores with their LMS and course, times in UTC (--all: delivered too)
 //	ltibox outbox retry ID…|--failed queue scores again now, with a fresh backoff
 //
 // A running server picks retried scores up within its poll interval.
@@ -62,7 +63,7 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATE\tUSER\tSCORE\tPROGRESS\tATTEMPTS\tNEXT/DELIVERED\tDETAIL")
+	fmt.Fprintln(tw, "ID\tSTATE\tPLATFORM\tCOURSE\tUSER\tSCORE\tPROGRESS\tATTEMPTS\tNEXT/DELIVERED (UTC)\tDETAIL")
 	for _, it := range items {
 		sc := it.Score
 		score := "-"
@@ -71,17 +72,26 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		when := ""
 		if d := sc.Delivery; d.NextAttemptAt != nil {
-			when = d.NextAttemptAt.Format("2006-01-02 15:04:05")
+			when = d.NextAttemptAt.UTC().Format(time.RFC3339)
 		} else if d.DeliveredAt != nil {
-			when = d.DeliveredAt.Format("2006-01-02 15:04:05")
+			when = d.DeliveredAt.UTC().Format(time.RFC3339)
 		}
 		user := it.Subject
 		if it.UserName != "" {
 			user = it.UserName + " (" + it.Subject + ")"
 		}
 		detail := strings.ReplaceAll(sc.Delivery.Error, "\n", " ")
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s/%s\t%d\t%s\t%s\n", it.ID, sc.Delivery.State, user, score,
-			sc.ActivityProgress, sc.GradingProgress, sc.Delivery.Attempts, when, detail)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s/%s\t%d\t%s\t%s\n", it.ID, sc.Delivery.State, cell(it.PlatformName), cell(it.CourseTitle),
+			cell(user), score, sc.ActivityProgress, sc.GradingProgress, sc.Delivery.Attempts, when, detail)
 	}
 	return tw.Flush()
+}
+
+// cell is a value for a tab-separated column: "-" when empty, tabs and line
+// breaks as spaces (a platform or course name is free text).
+func cell(s string) string {
+	if s = strings.Join(strings.Fields(s), " "); s == "" {
+		return "-"
+	}
+	return s
 }

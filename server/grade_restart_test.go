@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"path"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -102,6 +104,7 @@ func TestGrade_PendingScoresSurviveRestart(t *testing.T) {
 			t.Errorf("outbox list lacks %q:\n%s", want, out.String())
 		}
 	}
+	outboxListNamesPlaceAndZone(t, out.String(), "Test LMS", "Demo Course 101")
 	if n := len(lms.Scores(li)); n != 0 {
 		t.Fatalf("gradebook got %d scores during the outage", n)
 	}
@@ -134,6 +137,27 @@ func TestGrade_PendingScoresSurviveRestart(t *testing.T) {
 	}
 	if got["student"] != 9 || got["learner-1"] != 4 {
 		t.Errorf("gradebook = %v", got)
+	}
+}
+
+// outboxListNamesPlaceAndZone checks `ltibox outbox list`: each score names
+// its LMS and course in PLATFORM and COURSE columns, and its time is an
+// unambiguous UTC instant (RFC 3339 with Z), not a bare wall-clock time.
+func outboxListNamesPlaceAndZone(t *testing.T, out, platform, course string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	head := strings.Fields(lines[0])
+	if !slices.Contains(head, "PLATFORM") || !slices.Contains(head, "COURSE") || !strings.Contains(lines[0], "(UTC)") {
+		t.Errorf("outbox list header %q lacks PLATFORM, COURSE or the time's zone", lines[0])
+	}
+	utc := regexp.MustCompile(`\s\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s`)
+	for _, row := range lines[1:] {
+		if !strings.Contains(row, "  "+platform+"  ") || !strings.Contains(row, "  "+course+"  ") {
+			t.Errorf("outbox list row %q lacks the platform %q or the course %q", row, platform, course)
+		}
+		if !utc.MatchString(row) {
+			t.Errorf("outbox list row %q has no next attempt in RFC 3339 UTC", row)
+		}
 	}
 }
 
