@@ -15,7 +15,8 @@ import (
 // TestConsole_OutboxAndLaunchesInLocalTime: for an admin in Kathmandu
 // (UTC+5:45, no daylight saving), the grade outbox's next attempt and the
 // launch log's times read in Kathmandu time, each keeping the exact UTC
-// instant in its datetime attribute; a held score names its LMS and course.
+// instant in its datetime attribute; a held score names its LMS and course,
+// and so does its Retry button.
 func TestConsole_OutboxAndLaunchesInLocalTime(t *testing.T) {
 	c := openConsole(t, "/admin/")
 	kathmandu := time.FixedZone("Asia/Kathmandu", 5*3600+45*60)
@@ -61,5 +62,10 @@ func TestConsole_OutboxAndLaunchesInLocalTime(t *testing.T) {
 	)
 	if !strings.Contains(row, "Demo LMS") || !strings.Contains(row, course) {
 		t.Errorf("outbox row %q lacks the platform Demo LMS or the course %q", row, course)
+	}
+	// Its Retry button says whose score it sends and where, for a screen reader.
+	retry := "Retry score of Ada Lovelace for " + st.Items[0].Target.Label + " in " + course + " (Demo LMS)"
+	if n := c.count("button", retry); n != 1 || st.Items[0].Target.Label == "" {
+		t.Errorf("%d buttons named %q (activity %q), want 1", n, retry, st.Items[0].Target.Label)
 	}
 }

@@ -44,7 +44,7 @@ func (c *adminConsole) renderOutbox() app.UI {
 					app.Td().Class("wrap").Text(it.PlatformName), app.Td().Class("wrap").Text(it.CourseTitle),
 					app.Td().Text(it.Target.Label), app.Td().Text(outboxScore(it)),
 					app.Td().Class("state").Text(d.State), app.Td().Text(strconv.Itoa(d.Attempts)), app.Td().Class("wrap").Body(next...),
-					app.Td().Class("actions").Body(app.Button().Type("button").Text("Retry").Aria("label", "Retry score "+strconv.FormatInt(it.ID, 10)).
+					app.Td().Class("actions").Body(app.Button().Type("button").Text("Retry").Aria("label", outboxRetryLabel(it)).
 						OnClick(func(ctx app.Context, e app.Event) {
 							c.run(ctx, "Requeueing…", "Requeued.", func() error { return c.api.RetryOutbox(ctx, []int64{it.ID}) })
 						}, app.EventScope(it.ID))),
@@ -63,6 +63,23 @@ func (c *adminConsole) outboxRows() [][]string {
 			d.State, strconv.Itoa(d.Attempts), outboxNextUTC(it), d.Error})
 	}
 	return out
+}
+
+// outboxRetryLabel names a Retry button for a screen reader by whose score
+// it sends and where to, as the row shows it: "Retry score of Sam Lee for
+// Quiz 1 in Biology 101 (Riverside Moodle)" (parts the item lacks left out).
+func outboxRetryLabel(it model.OutboxItem) string {
+	label := "Retry score of " + outboxUser(it)
+	if it.Target.Label != "" {
+		label += " for " + it.Target.Label
+	}
+	if it.CourseTitle != "" {
+		label += " in " + it.CourseTitle
+	}
+	if it.PlatformName != "" {
+		label += " (" + it.PlatformName + ")"
+	}
+	return label
 }
 
 func outboxUser(it model.OutboxItem) string {

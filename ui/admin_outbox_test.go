@@ -57,3 +57,23 @@ func TestAdminOutbox_CourseAndPlatform(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminOutbox_RetryNamesWhoseScore: each Retry button says whose score it
+// sends, for which activity and where, not an outbox number: a screen
+// reader's list of buttons tells the two Sam Lees apart. Parts an item lacks
+// are left out.
+func TestAdminOutbox_RetryNamesWhoseScore(t *testing.T) {
+	got := render(t, outboxConsole())
+	for _, name := range []string{
+		"Retry score of Sam Lee for Quiz 1 in Biology 101 (Riverside Moodle)",
+		"Retry score of Sam Lee for Quiz 1 in Chemistry 2 (Hillside Canvas)",
+	} {
+		if !hasTag(got, "button", `aria-label="`+name+`"`, `type="button"`) {
+			t.Errorf("no Retry button named %q:\n%s", name, got)
+		}
+	}
+	mustNotContain(t, got, `aria-label="Retry score 1"`, `aria-label="Retry score 2"`)
+	if got := outboxRetryLabel(model.OutboxItem{Subject: "s9"}); got != "Retry score of s9" {
+		t.Errorf("label of a bare item = %q", got)
+	}
+}
