@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/ltibox/ltibox/server/model"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -163,7 +164,7 @@ func (p *activityPage) renderLoaded() app.UI {
 			return app.P().ID("activity-meta").Class("muted").Text(fmt.Sprintf("Graded, out of %g.", a.ScoreMaximum))
 		}),
 		app.If(a.StartAt != nil || a.EndAt != nil, func() app.UI {
-			return app.P().ID("activity-dates").Class("muted").Text(availability(*a))
+			return app.P().ID("activity-dates").Class("muted").Body(availability(*a)...)
 		}),
 		app.Article().ID("activity-instructions").Body(instructionsUI(*a, 2)),
 		// Graded activities get their score component here (issue 4 adds the
@@ -226,16 +227,21 @@ func (p *activityPage) renderInstructorTools() app.UI {
 	)
 }
 
-// availability says when an activity with dates is open.
-func availability(a model.Activity) string {
-	const layout = "2 January 2006 15:04 MST"
+// availabilityLayout shows an activity's dates, which people set to the minute.
+const availabilityLayout = "2 January 2006, 15:04"
+
+// availability says when an activity with dates is open, each date in the
+// reader's local time (localTimeAs: right on either side of a daylight-saving
+// change, the exact instant kept in the <time> element).
+func availability(a model.Activity) []app.UI {
+	at := func(t *time.Time) app.UI { return localTimeAs(*t, availabilityLayout) }
 	switch {
 	case a.StartAt != nil && a.EndAt != nil:
-		return "Open from " + a.StartAt.Format(layout) + " until " + a.EndAt.Format(layout) + "."
+		return []app.UI{app.Text("Open from "), at(a.StartAt), app.Text(" until "), at(a.EndAt), app.Text(".")}
 	case a.StartAt != nil:
-		return "Opens " + a.StartAt.Format(layout) + "."
+		return []app.UI{app.Text("Opens "), at(a.StartAt), app.Text(".")}
 	}
-	return "Open until " + a.EndAt.Format(layout) + "."
+	return []app.UI{app.Text("Open until "), at(a.EndAt), app.Text(".")}
 }
 
 // renderEditor edits a course-owned activity in place.

@@ -96,11 +96,31 @@ func TestActivityPage(t *testing.T) {
 		mustTag(t, got, "edit-cancel", `class="secondary"`) // Save is the main action
 	})
 
-	t.Run("dates are shown", func(t *testing.T) {
-		d := quiz
+	t.Run("dates are shown in the reader's local time", func(t *testing.T) {
+		// As the API sends them: UTC (wallClock, not the value's own zone,
+		// decides what the reader sees).
 		start := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-		d.StartAt = &start
-		mustContain(t, render(t, page(student, model.LinkActivity{SetUp: true, Activity: &d})), "Opens 1 March 2026 09:00 UTC.")
+		end := time.Date(2026, 7, 1, 17, 30, 0, 0, time.UTC)
+		for _, sc := range []struct {
+			start, end *time.Time
+			words      []string
+		}{
+			{&start, nil, []string{"Opens"}},
+			{nil, &end, []string{"Open until"}},
+			{&start, &end, []string{"Open from", "until"}},
+		} {
+			d := quiz
+			d.StartAt, d.EndAt = sc.start, sc.end
+			got := render(t, page(student, model.LinkActivity{SetUp: true, Activity: &d}))
+			var want []time.Time
+			for _, at := range []*time.Time{sc.start, sc.end} {
+				if at != nil {
+					want = append(want, *at)
+				}
+			}
+			mustShowLocal(t, got, "2 January 2006, 15:04", want...)
+			mustContain(t, got, sc.words...)
+		}
 	})
 
 	t.Run("home page link status", func(t *testing.T) {

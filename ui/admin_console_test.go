@@ -41,6 +41,27 @@ func mustTimeTag(tb testing.TB, tag string, attrs ...string) {
 	}
 }
 
+// mustShowLocal asserts that html shows exactly the instants want, in order,
+// each as a <time> element whose text is the local time in layout and that
+// keeps the exact instant (datetime in RFC 3339 UTC, and the title); and that
+// no UTC value appears as text ("09:00 UTC", "…Z").
+func mustShowLocal(tb testing.TB, html, layout string, want ...time.Time) {
+	tb.Helper()
+	tags := timeTags(html)
+	if len(tags) != len(want) {
+		tb.Fatalf("%d <time> elements, want %d:\n%s", len(tags), len(want), html)
+	}
+	text := regexp.MustCompile(`<time\b[^>]*>`).ReplaceAllString(html, "<time>") // the page less the exact values
+	for i, w := range want {
+		mustTimeTag(tb, tags[i][0], `datetime="`+w.UTC().Format(time.RFC3339)+`"`, `title="`+w.UTC().Format("2006-01-02 15:04:05")+` UTC"`)
+		if got, local := tags[i][1], w.Local().Format(layout); got != local {
+			tb.Errorf("shown as %q, want the local time %q", got, local)
+		}
+		mustNotContain(tb, text, w.UTC().Format("2006-01-02 15:04"), w.UTC().Format("15:04:05")+" UTC", w.UTC().Format(time.RFC3339))
+	}
+	mustNotContain(tb, text, " UTC", "(UTC)")
+}
+
 // TestAdminConsole_TimesAreLocal: the console shows each time in the
 // reader's local time, readably, in a <time> element that keeps the exact
 // instant (datetime in RFC 3339 UTC, and the title) — never the raw UTC
@@ -74,17 +95,7 @@ func TestAdminConsole_TimesAreLocal(t *testing.T) {
 			c := newAdminConsole(sc.page)
 			c.auth, c.loaded = authReady, statusLoaded
 			sc.load(c)
-			got := render(t, c)
-			tags := timeTags(got)
-			if len(tags) != 1 {
-				t.Fatalf("%d <time> elements, want 1:\n%s", len(tags), got)
-			}
-			mustTimeTag(t, tags[0][0], `datetime="`+sc.want.Format(time.RFC3339)+`"`, `title="`+sc.want.Format("2006-01-02 15:04:05")+` UTC"`)
-			if text, local := tags[0][1], sc.want.Local().Format("2 Jan 2006, 15:04:05"); text != local {
-				t.Errorf("shown as %q, want the local time %q", text, local)
-			}
-			text := regexp.MustCompile(`<time\b[^>]*>`).ReplaceAllString(got, "<time>") // the page less the exact values
-			mustNotContain(t, text, "(UTC)", sc.want.Format("2006-01-02 15:04"), sc.want.Format(time.RFC3339))
+			mustShowLocal(t, render(t, c), "2 Jan 2006, 15:04:05", sc.want)
 		})
 	}
 }

@@ -56,8 +56,12 @@ func utcTitle(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 U
 // localTime shows an instant in the reader's local time as a <time> element
 // that keeps the exact value: datetime in RFC 3339 UTC, and as its title
 // (shown on hover) in UTC words.
-func localTime(t time.Time) app.UI {
-	return app.Time().DateTime(t.UTC().Format(time.RFC3339)).Title(utcTitle(t)).Text(wallClock(t).Format(localTimeLayout))
+func localTime(t time.Time) app.UI { return localTimeAs(t, localTimeLayout) }
+
+// localTimeAs is localTime with another layout for the text (a date people
+// set to the minute needs no seconds).
+func localTimeAs(t time.Time, layout string) app.UI {
+	return app.Time().DateTime(t.UTC().Format(time.RFC3339)).Title(utcTitle(t)).Text(wallClock(t).Format(layout))
 }
 
 // parseLocalInput reads a datetime-local value as the browser's local time;

@@ -426,9 +426,9 @@ func (p *gradingPage) renderRow(r model.GradebookRow, showRB bool) app.UI {
 			progress += " — comment: " + sc.Comment
 		}
 	}
-	last := "—"
+	var last app.UI = app.Text("—")
 	if r.LastActivity != nil {
-		last = r.LastActivity.UTC().Format("2006-01-02 15:04 UTC")
+		last = localTime(*r.LastActivity)
 	}
 	tr := app.Tr().DataSet("user", r.User.ID)
 	cells := []app.UI{
@@ -437,8 +437,8 @@ func (p *gradingPage) renderRow(r model.GradebookRow, showRB bool) app.UI {
 		}), app.If(r.User.Email != "", func() app.UI { return app.Small().Text(r.User.Email) })),
 		app.Td().Class("score").Text(score),
 		app.Td().Text(progress),
-		app.Td().Class("delivery").Text(gradingDeliveryText(r.Score)),
-		app.Td().Text(last),
+		app.Td().Class("delivery").Body(gradingDelivery(r.Score)...),
+		app.Td().Body(last),
 	}
 	if showRB {
 		rb, ok := p.readBack[r.User.ID]
@@ -466,27 +466,27 @@ func optScore(v *float64) string {
 	return formatScore(*v)
 }
 
-// gradingDeliveryText is the delivery column: state, and when or why.
-func gradingDeliveryText(sc *model.Score) string {
+// gradingDelivery is the delivery column: state, and when (in the reader's
+// local time) or why.
+func gradingDelivery(sc *model.Score) []app.UI {
 	if sc == nil {
-		return "Nothing to send"
+		return []app.UI{app.Text("Nothing to send")}
 	}
 	d := sc.Delivery
 	switch d.State {
 	case model.DeliveryDelivered:
-		return "Sent"
+		return []app.UI{app.Text("Sent")}
 	case model.DeliveryPending:
-		return "Waiting to be sent"
+		return []app.UI{app.Text("Waiting to be sent")}
 	case model.DeliveryRetrying:
-		when := ""
-		if d.NextAttemptAt != nil {
-			when = " at " + d.NextAttemptAt.UTC().Format("15:04:05") + " UTC"
+		if d.NextAttemptAt == nil {
+			return []app.UI{app.Text("Retrying (" + d.Error + ")")}
 		}
-		return "Retrying" + when + " (" + d.Error + ")"
+		return []app.UI{app.Text("Retrying at "), localTime(*d.NextAttemptAt), app.Text(" (" + d.Error + ")")}
 	case model.DeliveryFailed:
-		return "Refused: " + d.Error
+		return []app.UI{app.Text("Refused: " + d.Error)}
 	}
-	return d.State
+	return []app.UI{app.Text(d.State)}
 }
 
 func (p *gradingPage) renderEdit() app.UI {

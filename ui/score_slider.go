@@ -158,7 +158,7 @@ func (s *scoreSlider) Render() app.UI {
 	case !s.view.Enabled:
 		body = append(body, app.P().ID("score-status").Class("status alert").Role("status").Aria("live", "polite").Text(s.view.Reason))
 	default:
-		body = append(body, s.renderForm(), app.P().ID("score-status").Class(s.statusClass()).Role("status").Aria("live", "polite").Text(s.statusText()))
+		body = append(body, s.renderForm(), app.P().ID("score-status").Class(s.statusClass()).Role("status").Aria("live", "polite").Body(s.statusLine()...))
 	}
 	return app.Section().Class("score-slider").Aria("labelledby", "score-heading").DataSet("status", s.status.String()).Body(body...)
 }
@@ -198,39 +198,40 @@ func (s *scoreSlider) statusClass() string {
 	return "status"
 }
 
-// statusText says where the latest score is, in words.
-func (s *scoreSlider) statusText() string {
+// statusLine says where the latest score is, in words (times in a <time>
+// element, in the learner's local time).
+func (s *scoreSlider) statusLine() []app.UI {
 	if s.submitErr != "" {
-		return "Your score was not saved: " + s.submitErr
+		return []app.UI{app.Text("Your score was not saved: " + s.submitErr)}
 	}
 	if s.submitting {
-		return "Saving your score…"
+		return []app.UI{app.Text("Saving your score…")}
 	}
-	return deliveryText(s.view.Score, s.view.ScoreMaximum)
+	return delivery(s.view.Score, s.view.ScoreMaximum)
 }
 
-// deliveryText describes a score's way to the gradebook for people.
-func deliveryText(sc *model.Score, maxScore float64) string {
+// delivery describes a score's way to the gradebook for people.
+func delivery(sc *model.Score, maxScore float64) []app.UI {
 	if sc == nil || sc.ScoreGiven == nil {
-		return "Not submitted yet. Move the slider, then press Submit score."
+		return []app.UI{app.Text("Not submitted yet. Move the slider, then press Submit score.")}
 	}
 	what := formatScore(*sc.ScoreGiven) + " out of " + formatScore(maxScore)
 	d := sc.Delivery
 	switch d.State {
 	case model.DeliveryPending:
-		return "Saved: " + what + ". Sending it to the gradebook…"
+		return []app.UI{app.Text("Saved: " + what + ". Sending it to the gradebook…")}
 	case model.DeliveryRetrying:
-		when := "shortly"
-		if d.NextAttemptAt != nil {
-			when = "at " + d.NextAttemptAt.UTC().Format("15:04:05") + " UTC"
+		saved := "Saved: " + what + ". The gradebook is not answering (" + d.Error + "); ltibox will try again "
+		if d.NextAttemptAt == nil {
+			return []app.UI{app.Text(saved + "shortly. Your score is safe.")}
 		}
-		return "Saved: " + what + ". The gradebook is not answering (" + d.Error + "); ltibox will try again " + when + ". Your score is safe."
+		return []app.UI{app.Text(saved + "at "), localTime(*d.NextAttemptAt), app.Text(". Your score is safe.")}
 	case model.DeliveryFailed:
-		return "Saved in ltibox: " + what + ", but the gradebook refused it: " + d.Error + " Tell your instructor; they can send it again from the grading view."
+		return []app.UI{app.Text("Saved in ltibox: " + what + ", but the gradebook refused it: " + d.Error + " Tell your instructor; they can send it again from the grading view.")}
 	case model.DeliveryDelivered:
-		return "Sent to the gradebook: " + what + "."
+		return []app.UI{app.Text("Sent to the gradebook: " + what + ".")}
 	}
-	return "Saved: " + what + "."
+	return []app.UI{app.Text("Saved: " + what + ".")}
 }
 
 // sliderStep is 1 for whole-number maxima, else a hundredth of the range.

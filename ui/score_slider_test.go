@@ -34,7 +34,7 @@ func TestScoreSlider_States(t *testing.T) {
 		{"saved", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Score: score(model.DeliveryPending, "")}},
 			[]string{`aria-valuetext="7 out of 10"`, "Saved: 7 out of 10. Sending it to the gradebook"}, nil},
 		{"retrying", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Score: score(model.DeliveryRetrying, "HTTP 503")}},
-			[]string{"try again at 09:15:00 UTC", "HTTP 503", "Your score is safe"}, nil},
+			[]string{"ltibox will try again at", "HTTP 503", "Your score is safe"}, nil},
 		{"failed", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Score: score(model.DeliveryFailed, "the LMS refused the token.")}},
 			[]string{"the gradebook refused it: the LMS refused the token.", "alert-error"}, nil},
 		{"sent", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Score: score(model.DeliveryDelivered, "")}},
@@ -50,6 +50,12 @@ func TestScoreSlider_States(t *testing.T) {
 			got := render(t, tc.s)
 			mustContain(t, got, tc.want...)
 			mustNotContain(t, got, tc.unwanted...)
+			// The next attempt is in the learner's local time, keeping the exact instant.
+			if tc.name == "retrying" {
+				mustShowLocal(t, got, "2 Jan 2006, 15:04:05", next)
+			} else {
+				mustShowLocal(t, got, "")
+			}
 		})
 	}
 }
@@ -69,6 +75,8 @@ func TestGradingPage_RowsSearchSortReadBack(t *testing.T) {
 		readBack: map[int64]model.ReadBackRow{1: {UserID: 1, Local: &eight, Gradebook: &three, Differs: true, Note: "The gradebook has a different score."}},
 	}
 	got := render(t, p)
+	// Last activity in the instructor's local time, keeping the exact instant.
+	mustShowLocal(t, got, "2 Jan 2006, 15:04:05", seen, seen, seen)
 	mustContain(t, got, "<h1>Grading: Quiz</h1>", "<caption>", `aria-sort="descending"`, `<th scope="row">`, "Ada Lovelace",
 		"8 / 10", "Refused: HTTP 401", "comment: Late", `class="differs"`, "Differs: 3. The gradebook has a different score.",
 		`<label for="grading-search">`, "Send all pending", "Read back from the gradebook", "Download CSV", `aria-label="Edit the score of Bob Byron"`,
@@ -91,4 +99,18 @@ func TestGradingPage_RowsSearchSortReadBack(t *testing.T) {
 	got = render(t, &p2)
 	mustContain(t, got, "<legend>Change the score of Bob Byron</legend>", `<label for="edit-score">`, `<label for="edit-comment">`)
 	mustNotContain(t, got, `disabled="false"`)
+}
+
+// TestGradingPage_RetryInLocalTime: a score waiting for another attempt says
+// when, in the instructor's local time, keeping the exact instant.
+func TestGradingPage_RetryInLocalTime(t *testing.T) {
+	five := 5.0
+	next := time.Date(2026, 12, 3, 9, 15, 0, 0, time.UTC)
+	p := &gradingPage{status: statusLoaded, sortBy: "name", view: model.GradingView{Enabled: true, Title: "Quiz", ScoreMaximum: 10,
+		Counts: map[string]int{"retrying": 1},
+		Rows: []model.GradebookRow{{User: model.User{ID: 1, Name: "Ada Lovelace"},
+			Score: &model.Score{ScoreGiven: &five, ScoreMaximum: 10, Delivery: model.Delivery{State: model.DeliveryRetrying, NextAttemptAt: &next, Error: "HTTP 503"}}}}}}
+	got := render(t, p)
+	mustShowLocal(t, got, "2 Jan 2006, 15:04:05", next)
+	mustContain(t, got, "Retrying at", "(HTTP 503)")
 }
