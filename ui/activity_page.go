@@ -212,7 +212,7 @@ func (p *activityPage) renderInstructorTools() app.UI {
 	}
 	var change app.UI = p.renderChooser("Change the activity of this link")
 	if !p.changing {
-		change = app.P().Body(app.Button().Type("button").ID("change-activity").Text("Change the activity of this link").
+		change = app.P().Body(app.Button().Type("button").ID("change-activity").Class("secondary").Text("Change the activity of this link").
 			OnClick(func(ctx app.Context, e app.Event) { p.changing = true }))
 	}
 	return app.Section().ID("instructor-tools").Aria("labelledby", "tools-heading").Body(

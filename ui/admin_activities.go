@@ -45,7 +45,7 @@ func (c *adminConsole) renderActivities() app.UI {
 				id := a.ID
 				return app.Tr().Body(
 					app.Th().Attr("scope", "row").Text(a.Title), app.Td().Text(graded), app.Td().Text(a.Tag), app.Td().Text(state),
-					app.Td().Body(app.Button().Type("button").Text("Edit").Aria("label", "Edit "+a.Title).OnClick(func(ctx app.Context, e app.Event) {
+					app.Td().Body(app.Button().Type("button").Class("secondary").Text("Edit").Aria("label", "Edit "+a.Title).OnClick(func(ctx app.Context, e app.Event) {
 						c.editActivity(id)
 					}, app.EventScope(id))),
 				)
@@ -119,6 +119,6 @@ func (c *adminConsole) renderActivityForm() app.UI {
 		dateFields("act-", &c.actStart, &c.actEnd),
 		app.Div().Body(archived, app.Label().For("act-archived").Text("Archived (hidden from pickers)")),
 		app.Button().Type("submit").Text("Save activity"),
-		app.Button().Type("button").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { c.showAct = false }),
+		app.Button().Type("button").ID("activity-cancel").Class("secondary").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { c.showAct = false }),
 	))
 }

@@ -306,7 +306,7 @@ func (c *adminConsole) Render() app.UI {
 			app.If(c.auth == authReady, func() app.UI {
 				return app.Div().Class("admin-user").Body(
 					app.Span().ID("signed-in-as").Text("Signed in as "+c.username),
-					app.Button().Type("button").ID("sign-out").Text("Sign out").OnClick(c.signOut),
+					app.Button().Type("button").ID("sign-out").Class("secondary").Text("Sign out").OnClick(c.signOut),
 				)
 			}),
 		),
@@ -425,7 +425,7 @@ func (c *adminConsole) matches(fields ...string) bool {
 // button in place and, without a scope of its own, kept its handler (the
 // Activities page exported platforms.csv after the Platforms page).
 func exportButton(id, name string, rows func() [][]string) app.UI {
-	return app.Button().Type("button").ID(id).Text("Export CSV").OnClick(func(ctx app.Context, e app.Event) {
+	return app.Button().Type("button").ID(id).Class("secondary").Text("Export CSV").OnClick(func(ctx app.Context, e app.Event) {
 		downloadCSV(name, rows())
 	}, app.EventScope(id))
 }

@@ -108,7 +108,7 @@ func (c *adminConsole) renderApprovals() app.UI {
 					app.Td().Class("wrap").Text(p.ClientID),
 					app.Td().Body(localTime(p.CreatedAt)),
 					app.Td().Body(
-						app.Button().Type("button").Text("Approve").Aria("label", "Approve "+p.Name).OnClick(func(ctx app.Context, e app.Event) {
+						app.Button().Type("button").Class("secondary").Text("Approve").Aria("label", "Approve "+p.Name).OnClick(func(ctx app.Context, e app.Event) {
 							c.run(ctx, "Approving…", "Approved "+p.Name+".", func() error { return c.api.SetPlatformStatus(ctx, p.ID, "active") })
 						}, scope),
 						app.Button().Type("button").Class("danger").Text("Reject").Aria("label", "Reject "+p.Name).OnClick(func(ctx app.Context, e app.Event) {
@@ -129,7 +129,7 @@ func (c *adminConsole) renderApprovals() app.UI {
 					app.Td().Class("wrap").Text(d.DeploymentID),
 					app.Td().Body(localTime(d.CreatedAt)),
 					app.Td().Body(
-						app.Button().Type("button").Text("Approve").Aria("label", "Approve deployment "+d.DeploymentID).OnClick(func(ctx app.Context, e app.Event) {
+						app.Button().Type("button").Class("secondary").Text("Approve").Aria("label", "Approve deployment "+d.DeploymentID).OnClick(func(ctx app.Context, e app.Event) {
 							c.run(ctx, "Approving…", "Approved deployment "+d.DeploymentID+".", func() error {
 								return c.api.DecideDeployment(ctx, d.RegistrationID, d.DeploymentID, "approve")
 							})

@@ -39,7 +39,7 @@ func (c *adminConsole) renderLaunches() app.UI {
 					app.Td().Class("wrap").Text(platform), app.Td().Class("wrap").Text(l.DeploymentID), app.Td().Text(l.MessageType),
 					app.Td().Class("wrap").Text(result(l)+" "+l.Check),
 					app.Td().Class("actions").Body(app.If(!l.OK, func() app.UI {
-						return app.Button().Type("button").Text("Debug").Aria("label", "Debug launch "+strconv.FormatInt(l.ID, 10)).
+						return app.Button().Type("button").Class("secondary").Text("Debug").Aria("label", "Debug launch "+strconv.FormatInt(l.ID, 10)).
 							OnClick(func(ctx app.Context, e app.Event) { c.openDebugger(ctx, l.ID) }, app.EventScope(l.ID))
 					})),
 				)
@@ -97,6 +97,6 @@ func (c *adminConsole) renderDebugger() app.UI {
 		app.Pre().ID("debug-header").Text(pretty(l.Header)),
 		app.H3().Text("id_token claims (signature not kept)"),
 		app.Pre().ID("debug-claims").Text(pretty(l.Claims)),
-		app.Button().Type("button").Text("Close debugger").OnClick(func(ctx app.Context, e app.Event) { c.closeDebugger() }),
+		app.Button().Type("button").ID("close-debugger").Class("secondary").Text("Close debugger").OnClick(func(ctx app.Context, e app.Event) { c.closeDebugger() }),
 	)
 }

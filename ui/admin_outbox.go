@@ -44,7 +44,7 @@ func (c *adminConsole) renderOutbox() app.UI {
 					app.Td().Class("wrap").Text(it.PlatformName), app.Td().Class("wrap").Text(it.CourseTitle),
 					app.Td().Text(it.Target.Label), app.Td().Text(outboxScore(it)),
 					app.Td().Class("state").Text(d.State), app.Td().Text(strconv.Itoa(d.Attempts)), app.Td().Class("wrap").Body(next...),
-					app.Td().Class("actions").Body(app.Button().Type("button").Text("Retry").Aria("label", outboxRetryLabel(it)).
+					app.Td().Class("actions").Body(app.Button().Type("button").Class("secondary").Text("Retry").Aria("label", outboxRetryLabel(it)).
 						OnClick(func(ctx app.Context, e app.Event) {
 							c.run(ctx, "Requeueing…", "Requeued.", func() error { return c.api.RetryOutbox(ctx, []int64{it.ID}) })
 						}, app.EventScope(it.ID))),

@@ -161,11 +161,11 @@ func (c *adminConsole) renderPlatforms() app.UI {
 					app.Td().Class("wrap").Text(strings.Join(deps, ", ")),
 					app.Td().Class("bindings").Text(bindingSummary(p.Bindings)),
 					app.Td().Class("actions").Body(
-						app.Button().Type("button").Text("Setup").Aria("label", "Show setup for "+p.Name).
+						app.Button().Type("button").Class("secondary").Text("Setup").Aria("label", "Show setup for "+p.Name).
 							OnClick(func(ctx app.Context, e app.Event) { c.shown, c.copyMsg = id, "" }, scope),
-						app.Button().Type("button").Text("Edit").Aria("label", "Edit "+p.Name).
+						app.Button().Type("button").Class("secondary").Text("Edit").Aria("label", "Edit "+p.Name).
 							OnClick(func(ctx app.Context, e app.Event) { c.openEdit(id) }, scope),
-						app.Button().Type("button").Text(toggle).Aria("label", toggle+" "+p.Name).
+						app.Button().Type("button").Class("secondary").Text(toggle).Aria("label", toggle+" "+p.Name).
 							OnClick(func(ctx app.Context, e app.Event) { c.togglePlatform(ctx, id) }, scope),
 						app.Button().Type("button").Class("danger").Text("Delete").Aria("label", "Delete "+p.Name).
 							OnClick(func(ctx app.Context, e app.Event) { c.deletePlatform(ctx, id) }, scope),
@@ -269,7 +269,7 @@ func (c *adminConsole) renderPlatformForm() app.UI {
 			}),
 			app.Div().Class("form-actions").Body(
 				app.Button().Type("submit").ID("save-platform").Text("Save platform"),
-				app.Button().Type("button").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { c.showForm = false }),
+				app.Button().Type("button").ID("platform-cancel").Class("secondary").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { c.showForm = false }),
 			),
 		),
 	)
@@ -338,7 +338,7 @@ func (c *adminConsole) renderSetup() app.UI {
 		id := r.id
 		items = append(items, app.Dt().Text(r.label), app.Dd().Body(
 			app.Code().ID(id).Text(r.value),
-			app.Button().Type("button").Class("copy").Text("Copy").Aria("label", "Copy "+r.label).
+			app.Button().Type("button").Class("secondary", "copy").Text("Copy").Aria("label", "Copy "+r.label).
 				OnClick(func(ctx app.Context, e app.Event) { c.copySetupValue(ctx, id) }, app.EventScope(id)),
 		))
 	}
@@ -356,6 +356,6 @@ func (c *adminConsole) renderSetup() app.UI {
 		app.Label().For("setup-json").Text(p.Setup.JSONLabel),
 		app.Textarea().ID("setup-json").ReadOnly(true).Rows(14).Text(p.Setup.JSON),
 		app.If(p.Setup.Hint != "", func() app.UI { return app.P().Class("note").Text(p.Setup.Hint) }),
-		app.Button().Type("button").Text("Close setup").OnClick(func(ctx app.Context, e app.Event) { c.shown, c.copyMsg = 0, "" }),
+		app.Button().Type("button").ID("close-setup").Class("secondary").Text("Close setup").OnClick(func(ctx app.Context, e app.Event) { c.shown, c.copyMsg = 0, "" }),
 	)
 }

@@ -53,7 +53,7 @@ func TestAdminPlatforms_SetupBox(t *testing.T) {
 			t.Errorf("no Copy button for %s", r.label)
 			continue
 		}
-		for _, a := range []string{`type="button"`, `class="copy"`} {
+		for _, a := range []string{`type="button"`, `class="secondary copy"`} {
 			if !strings.Contains(tag, " "+a) {
 				t.Errorf("%s lacks %s", tag, a)
 			}

@@ -356,8 +356,8 @@ func (p *gradingPage) renderLoaded() []app.UI {
 				app.Input().Type("search").ID("grading-search").Value(p.query).Placeholder("Name, email or status").OnInput(p.onSearch),
 			),
 			busy(app.Button().Type("button").ID("send-pending").Text("Send all pending").OnClick(p.onSendPending), "send"),
-			busy(app.Button().Type("button").ID("read-back").Text("Read back from the gradebook").OnClick(p.onReadBack), "readback"),
-			busy(app.Button().Type("button").ID("download-csv").Text("Download CSV").OnClick(p.onDownload), "export"),
+			busy(app.Button().Type("button").ID("read-back").Class("secondary").Text("Read back from the gradebook").OnClick(p.onReadBack), "readback"),
+			busy(app.Button().Type("button").ID("download-csv").Class("secondary").Text("Download CSV").OnClick(p.onDownload), "export"),
 		),
 		app.P().ID("grading-status").Class(cls).Role("status").Aria("live", "polite").Text(p.message),
 		p.renderTable(),
@@ -454,7 +454,7 @@ func (p *gradingPage) renderRow(r model.GradebookRow, showRB bool) app.UI {
 	}
 	id := strconv.FormatInt(r.User.ID, 10)
 	cells = append(cells, app.Td().Body(
-		app.Button().Type("button").Value(id).Aria("label", "Edit the score of "+name).Text("Edit").OnClick(p.onEdit, app.EventScope(id)),
+		app.Button().Type("button").Class("secondary").Value(id).Aria("label", "Edit the score of "+name).Text("Edit").OnClick(p.onEdit, app.EventScope(id)),
 	))
 	return tr.Body(cells...)
 }
@@ -517,7 +517,7 @@ func (p *gradingPage) renderEdit() app.UI {
 			}),
 			app.Div().Class("actions").Body(
 				save,
-				app.Button().Type("button").Text("Cancel").OnClick(p.onCancel),
+				app.Button().Type("button").ID("edit-cancel").Class("secondary").Text("Cancel").OnClick(p.onCancel),
 			),
 		),
 	)
