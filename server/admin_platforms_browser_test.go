@@ -119,11 +119,12 @@ func TestConsole_DeletePlatform(t *testing.T) {
 	refused(t, st, page, http.StatusBadRequest, "This LMS is not registered with ltibox", "login.platform_unknown")
 }
 
-// TestConsole_CopySetupURLs: each URL of the setup panel has a Copy button.
-// With clipboard permission, Copy puts the URL on the clipboard and
-// announces it; when the browser refuses, or offers no clipboard at all (an
-// http:// address other than localhost), Copy selects the URL and says to
-// press Ctrl+C. No case throws: the console keeps working.
+// TestConsole_CopySetupURLs: each URL of the setup panel, and its JSON, has
+// a Copy button. With clipboard permission, Copy puts the value on the
+// clipboard and announces it, every press (the same one twice too); when the
+// browser refuses, or offers no clipboard at all (an http:// address other
+// than localhost), Copy selects the value and says to press Ctrl+C. No case
+// throws: the console keeps working.
 func TestConsole_CopySetupURLs(t *testing.T) {
 	c := openConsole(t, "/admin/")
 	var thrown []string
@@ -152,11 +153,38 @@ func TestConsole_CopySetupURLs(t *testing.T) {
 		t.Errorf("after Copy: announced %q (in a polite status region: %v), clipboard %q", announced, live, pasted)
 	}
 
+	// A second press of the same button is announced again: the status
+	// region changes (empties, then says it), as a screen reader needs.
+	var said []string
+	c.run("copy the same URL again",
+		chromedp.Evaluate(`window.said = []; new MutationObserver(() => window.said.push(document.getElementById('copy-status').textContent)).
+			observe(document.getElementById('copy-status'), {childList: true, characterData: true, subtree: true}); true`, nil),
+		browsertest.Press("button", "Copy Login (OIDC initiation) URL"),
+		chromedp.Poll(`window.said.includes('Copied Login (OIDC initiation) URL.')`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Evaluate(`window.said`, &said),
+	)
+	if said[len(said)-1] != "Copied Login (OIDC initiation) URL." {
+		t.Errorf("the status region said %q, ending with something else than the copy", said)
+	}
+
+	// The JSON to paste has its Copy button too.
+	var json string
+	c.run("copy the JSON",
+		browsertest.Press("button", "Copy JSON configuration"),
+		status("Copied JSON configuration."),
+		chromedp.Evaluate(`navigator.clipboard.readText()`, &pasted, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),
+		chromedp.Value(`#setup-json`, &json, chromedp.ByQuery),
+	)
+	if pasted != json || !strings.Contains(json, c.base+"/lti/login") {
+		t.Errorf("Copy JSON put %q on the clipboard; the text area holds %q", pasted, json)
+	}
+
 	for _, sc := range []struct{ name, breakClipboard, button, want string }{
 		{"the browser refuses", `navigator.clipboard.writeText = () => Promise.reject(new DOMException('Write permission denied.', 'NotAllowedError'))`,
 			"Copy Redirect URI", c.base + "/lti/launch"},
 		{"no clipboard", `Object.defineProperty(navigator, 'clipboard', {value: undefined, configurable: true})`,
 			"Copy Public keyset (JWKS) URL", c.base + "/.well-known/jwks.json"},
+		{"no clipboard, the JSON", `true`, "Copy JSON configuration", ""}, // selected in its text area
 	} {
 		var selected string
 		c.run(sc.name,
@@ -166,8 +194,12 @@ func TestConsole_CopySetupURLs(t *testing.T) {
 			chromedp.Text(`#copy-status`, &announced),
 			chromedp.Evaluate(`window.getSelection().toString()`, &selected),
 		)
-		if !strings.Contains(announced, "Press Ctrl+C to copy") || selected != sc.want {
-			t.Errorf("%s: announced %q, selected %q (want %q)", sc.name, announced, selected, sc.want)
+		want := sc.want
+		if want == "" {
+			c.run("the JSON", chromedp.Value(`#setup-json`, &want, chromedp.ByQuery))
+		}
+		if !strings.Contains(announced, "Press Ctrl+C to copy") || selected != want {
+			t.Errorf("%s: announced %q, selected %q (want %q)", sc.name, announced, selected, want)
 		}
 	}
 	c.run("the console still works", browsertest.Press("button", "Close setup"), chromedp.WaitNotPresent(`#setup`))

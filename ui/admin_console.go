@@ -101,6 +101,7 @@ type adminConsole struct {
 	shown    int64 // platform whose setup panel is open
 	copyOn   int64 // platform whose setup panel copyMsg belongs to
 	copyMsg  string
+	copySeq  int // bumped by each change of copyMsg: a delayed announcement checks it
 
 	// deployment form
 	depPlatform int64

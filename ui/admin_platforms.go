@@ -3,6 +3,7 @@ package ui
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ltibox/ltibox/server/model"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -162,7 +163,7 @@ func (c *adminConsole) renderPlatforms() app.UI {
 					app.Td().Class("bindings").Text(bindingSummary(p.Bindings)),
 					app.Td().Class("actions").Body(
 						app.Button().Type("button").Class("secondary").Text("Setup").Aria("label", "Show setup for "+p.Name).
-							OnClick(func(ctx app.Context, e app.Event) { c.shown, c.copyMsg = id, "" }, scope),
+							OnClick(func(ctx app.Context, e app.Event) { c.shown = id; c.clearCopyMsg() }, scope),
 						app.Button().Type("button").Class("secondary").Text("Edit").Aria("label", "Edit "+p.Name).
 							OnClick(func(ctx app.Context, e app.Event) { c.openEdit(id) }, scope),
 						app.Button().Type("button").Class("secondary").Text(toggle).Aria("label", toggle+" "+p.Name).
@@ -278,7 +279,7 @@ func (c *adminConsole) renderPlatformForm() app.UI {
 // setupRow is one value of the setup panel to enter in the LMS.
 type setupRow struct{ id, label, value string }
 
-// setupRows are the values of the setup panel, in the order shown.
+// setupRows are the URLs of the setup panel, in the order shown.
 func setupRows(u model.ToolURLs) []setupRow {
 	return []setupRow{
 		{"url-login", "Login (OIDC initiation) URL", u.LoginURL},
@@ -290,6 +291,15 @@ func setupRows(u model.ToolURLs) []setupRow {
 	}
 }
 
+// setupJSON is the setup panel's JSON text area as a value to copy.
+func setupJSON(s model.PlatformSetup) setupRow {
+	return setupRow{"setup-json", "JSON configuration", s.JSON}
+}
+
+// copyAnnounceDelay is how long the copy status stays empty before it
+// speaks: long enough for the emptying to reach the page on its own.
+const copyAnnounceDelay = 150 * time.Millisecond
+
 // copySetupValue copies the setup value with the id, as last loaded, and
 // announces it. Without a clipboard (an http:// address other than
 // localhost) or when the browser refuses, it selects the value instead and
@@ -300,27 +310,57 @@ func (c *adminConsole) copySetupValue(ctx app.Context, id string) {
 	if !ok {
 		return
 	}
-	for _, r := range setupRows(p.ToolURLs) {
+	for _, r := range append(setupRows(p.ToolURLs), setupJSON(p.Setup)) {
 		if r.id != id {
 			continue
 		}
 		writeClipboard(r.value, func(copied bool) {
 			ctx.Dispatch(func(ctx app.Context) {
-				c.copyOn = p.ID
 				if copied {
-					c.copyMsg = "Copied " + r.label + "."
+					c.announceCopy(p.ID, "Copied "+r.label+".")
 					return
 				}
 				selectContents(r.id)
-				c.copyMsg = r.label + " is selected. Press Ctrl+C to copy it (⌘C on a Mac)."
+				c.announceCopy(p.ID, r.label+" is selected. Press Ctrl+C to copy it (⌘C on a Mac).")
 			})
 		})
 		return
 	}
 }
 
-// renderSetup shows the exact URLs and JSON to paste into the LMS, each URL
-// with a Copy button.
+// announceCopy says msg in the setup panel's status region so that every
+// press is announced, the same message twice in a row too: go-app leaves an
+// unchanged text as it is, and screen readers speak only changes. So the
+// region is emptied first and says msg a moment later (unless another press
+// or closing the panel came meanwhile).
+func (c *adminConsole) announceCopy(platformID int64, msg string) {
+	c.clearCopyMsg()
+	c.copyOn = platformID
+	seq := c.copySeq
+	c.mctx.After(copyAnnounceDelay, func(app.Context) {
+		if seq == c.copySeq {
+			c.copyMsg = msg
+		}
+	})
+}
+
+// clearCopyMsg empties the copy status and cancels a pending announcement.
+func (c *adminConsole) clearCopyMsg() {
+	c.copyMsg = ""
+	c.copySeq++
+}
+
+// copyButton copies the setup value r. The handler carries only the row's
+// id and looks the value up when clicked (go-app keeps a handler while its
+// scope is unchanged).
+func (c *adminConsole) copyButton(r setupRow) app.UI {
+	id := r.id
+	return app.Button().Type("button").Class("secondary", "copy").Text("Copy").Aria("label", "Copy "+r.label).
+		OnClick(func(ctx app.Context, e app.Event) { c.copySetupValue(ctx, id) }, app.EventScope(id))
+}
+
+// renderSetup shows the exact URLs and JSON to paste into the LMS, each with
+// a Copy button.
 func (c *adminConsole) renderSetup() app.UI {
 	var p *model.Platform
 	for i := range c.platforms {
@@ -333,14 +373,7 @@ func (c *adminConsole) renderSetup() app.UI {
 	}
 	items := []app.UI{}
 	for _, r := range setupRows(p.ToolURLs) {
-		// The handler carries only the row's id and looks the value up
-		// when clicked (go-app keeps a handler while its scope is unchanged).
-		id := r.id
-		items = append(items, app.Dt().Text(r.label), app.Dd().Body(
-			app.Code().ID(id).Text(r.value),
-			app.Button().Type("button").Class("secondary", "copy").Text("Copy").Aria("label", "Copy "+r.label).
-				OnClick(func(ctx app.Context, e app.Event) { c.copySetupValue(ctx, id) }, app.EventScope(id)),
-		))
+		items = append(items, app.Dt().Text(r.label), app.Dd().Body(app.Code().ID(r.id).Text(r.value), c.copyButton(r)))
 	}
 	copyMsg := ""
 	if c.copyOn == p.ID {
@@ -349,13 +382,15 @@ func (c *adminConsole) renderSetup() app.UI {
 	return app.Section().ID("setup").Class("setup").Aria("labelledby", "setup-heading").Body(
 		app.H2().ID("setup-heading").Text("Set up ltibox in "+p.Name),
 		app.P().ID("setup-intro").Text("In "+p.Name+", open the page for adding an LTI 1.3 tool and copy each value below into the matching field there."),
-		app.P().Class("where").Text("Where to find that page: "+p.Setup.Where),
+		// Empty for an LMS ltibox knows nothing about: the instruction above says it all.
+		app.If(p.Setup.Where != "", func() app.UI { return app.P().Class("where").Text("Where to find that page: " + p.Setup.Where) }),
 		app.Dl().Class("facts").Body(items...),
 		app.P().ID("copy-status").Class("status").Role("status").Aria("live", "polite").Text(copyMsg),
 		app.If(p.Setup.DeploymentNote != "", func() app.UI { return app.P().Text(p.Setup.DeploymentNote) }),
 		app.Label().For("setup-json").Text(p.Setup.JSONLabel),
 		app.Textarea().ID("setup-json").ReadOnly(true).Rows(14).Text(p.Setup.JSON),
+		app.P().Body(c.copyButton(setupJSON(p.Setup))),
 		app.If(p.Setup.Hint != "", func() app.UI { return app.P().Class("note").Text(p.Setup.Hint) }),
-		app.Button().Type("button").ID("close-setup").Class("secondary").Text("Close setup").OnClick(func(ctx app.Context, e app.Event) { c.shown, c.copyMsg = 0, "" }),
+		app.Button().Type("button").ID("close-setup").Class("secondary").Text("Close setup").OnClick(func(ctx app.Context, e app.Event) { c.shown = 0; c.clearCopyMsg() }),
 	)
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -24,8 +25,9 @@ func TestBindingSummary(t *testing.T) {
 }
 
 // TestAdminPlatforms_SetupBox: the setup panel opens with a complete, plain
-// instruction (not the bare menu path), and every value to paste has a
-// "Copy" button named for it, next to a polite live region for the result.
+// instruction (not the bare menu path), then says where that page is when it
+// knows; every value to paste, the JSON included, has a "Copy" button named
+// for it, next to a polite live region for the result.
 func TestAdminPlatforms_SetupBox(t *testing.T) {
 	c := newAdminConsole(PathAdmin)
 	c.auth, c.loaded = authReady, statusLoaded
@@ -33,7 +35,8 @@ func TestAdminPlatforms_SetupBox(t *testing.T) {
 		ToolURLs: model.ToolURLs{LoginURL: "https://tool.example/lti/login", RedirectURL: "https://tool.example/lti/launch",
 			TargetLinkURI: "https://tool.example/lti/launch", DeepLinkingURL: "https://tool.example/lti/launch",
 			JWKSURL: "https://tool.example/.well-known/jwks.json", Domain: "tool.example"},
-		Setup: model.PlatformSetup{Where: "Site administration → Plugins → Activity modules → External tool → Manage tools."}}}
+		Setup: model.PlatformSetup{Where: "Site administration → Plugins → Activity modules → External tool → Manage tools.",
+			JSONLabel: "Tool configuration (the values to enter in your LMS)", JSON: `{"tool_name": "ltibox"}`}}}
 	c.shown = 1
 	got := render(t, c)
 
@@ -60,4 +63,16 @@ func TestAdminPlatforms_SetupBox(t *testing.T) {
 		}
 	}
 	mustTag(t, got, "copy-status", `role="status"`, `aria-live="polite"`)
+	// The JSON has its Copy button too.
+	mustTag(t, got, "setup-json", "readonly")
+	mustHaveTag(t, got, "button", `aria-label="Copy JSON configuration"`, `type="button"`, `class="secondary copy"`)
+
+	// For an LMS ltibox knows nothing about (the API sends no Where), the
+	// opening instruction says it all: no "Where to find that page" line.
+	other := newAdminConsole(PathAdmin)
+	other.auth, other.loaded, other.platforms, other.shown = authReady, statusLoaded, slices.Clone(c.platforms), 1
+	other.platforms[0].Preset, other.platforms[0].Setup.Where = "other", ""
+	got = render(t, other)
+	mustContain(t, got, "open the page for adding an LTI 1.3 tool")
+	mustNotContain(t, got, "Where to find that page")
 }

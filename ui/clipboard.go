@@ -38,12 +38,20 @@ func writeClipboard(text string, done func(copied bool)) {
 }
 
 // selectContents selects the text of the element with the id, so the
-// person can copy it with the keyboard.
+// person can copy it with the keyboard. A text area's text is selected
+// inside it, which takes the focus there (Ctrl+C copies what is selected in
+// the focused field).
 func selectContents(id string) {
 	if !app.IsClient {
 		return
 	}
-	if el := app.Window().GetElementByID(id); el.Truthy() {
+	el := app.Window().GetElementByID(id)
+	switch {
+	case !el.Truthy():
+	case el.Get("tagName").String() == "TEXTAREA":
+		el.Call("focus")
+		el.Call("select")
+	default:
 		app.Window().Call("getSelection").Call("selectAllChildren", el)
 	}
 }

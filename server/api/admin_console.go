@@ -27,6 +27,11 @@ func (s *Server) setupFor(presetKey string) PlatformSetup {
 	p := lti.PresetByKey(presetKey)
 	u := s.tool.URLs()
 	out := PlatformSetup{Where: p.Where, DeploymentNote: p.DeploymentNote, Hint: p.Hint}
+	if p.Key == lti.PresetOther {
+		// "Your LMS's LTI 1.3 tool registration page" says no more than the
+		// console's opening instruction: the console leaves an empty Where out.
+		out.Where = ""
+	}
 	scopes := []string{lti.ScopeLineItem, lti.ScopeLineItemReadOnly, lti.ScopeResultReadOnly, lti.ScopeScore, lti.ScopeNRPS}
 	var doc any
 	switch p.Key {

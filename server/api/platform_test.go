@@ -215,3 +215,31 @@ func TestAdminAPI_PlatformsShowLaunchBindings(t *testing.T) {
 		t.Errorf("after two cookie launches: %d %s", status, body)
 	}
 }
+
+// TestAdminAPI_SetupWhere: the setup of a known LMS says where its tool page
+// is; for Other LMS, whose "where" would only repeat the console's opening
+// instruction (open the page for adding an LTI 1.3 tool), it is empty.
+func TestAdminAPI_SetupWhere(t *testing.T) {
+	h := newHarness(t)
+	const moodle = `{"name":"Moodle","issuer":"https://moodle.example","clientId":"abc","authUrl":"https://moodle.example/mod/lti/auth.php","tokenUrl":"https://moodle.example/mod/lti/token.php","jwksUrl":"https://moodle.example/mod/lti/certs.php","preset":"moodle"}`
+	if status, body := h.adminCall("POST", "/api/admin/platforms", "admin-secret", moodle); status != 201 {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	where := func(id string) string {
+		status, body := h.adminCall("GET", "/api/admin/platforms/"+id, "admin-secret", "")
+		var p struct {
+			Preset string
+			Setup  struct{ Where string }
+		}
+		if err := json.Unmarshal([]byte(body), &p); status != 200 || err != nil {
+			t.Fatalf("platform %s: %d %v %s", id, status, err, body)
+		}
+		return p.Preset + ": " + p.Setup.Where
+	}
+	if got := where("1"); got != "other: " {
+		t.Errorf("setup of the test LMS (Other) = %q, want no where", got)
+	}
+	if got := where("2"); !strings.HasPrefix(got, "moodle: Site administration") {
+		t.Errorf("setup of Moodle = %q, want where its tool page is", got)
+	}
+}

@@ -89,7 +89,7 @@ type ToolURLs struct {
 
 // PlatformSetup says where to paste what in one LMS.
 type PlatformSetup struct {
-	Where          string `json:"where"`
+	Where          string `json:"where"` // the LMS's page for adding a tool; "" when ltibox knows nothing more specific
 	DeploymentNote string `json:"deploymentNote"`
 	Hint           string `json:"hint"`
 	JSON           string `json:"json"`
