@@ -76,15 +76,21 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		} else if d.DeliveredAt != nil {
 			when = d.DeliveredAt.UTC().Format(time.RFC3339)
 		}
-		user := it.Subject
-		if it.UserName != "" {
-			user = it.UserName + " (" + it.Subject + ")"
-		}
 		detail := strings.ReplaceAll(sc.Delivery.Error, "\n", " ")
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s/%s\t%d\t%s\t%s\n", it.ID, sc.Delivery.State, cell(it.PlatformName), cell(it.CourseTitle),
-			cell(user), score, sc.ActivityProgress, sc.GradingProgress, sc.Delivery.Attempts, when, detail)
+			cell(outboxUser(it.UserName, it.Subject)), score, sc.ActivityProgress, sc.GradingProgress, sc.Delivery.Attempts, when, detail)
 	}
 	return tw.Flush()
+}
+
+// outboxUser names a learner as "Ada Lovelace (student)", or by the LTI
+// subject alone when the LMS sent no name or the name is the subject
+// ("learner-1", not "learner-1 (learner-1)").
+func outboxUser(name, subject string) string {
+	if name = strings.TrimSpace(name); name == "" || name == subject {
+		return subject
+	}
+	return name + " (" + subject + ")"
 }
 
 // cell is a value for a tab-separated column: "-" when empty, tabs and line

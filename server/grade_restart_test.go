@@ -105,6 +105,10 @@ func TestGrade_PendingScoresSurviveRestart(t *testing.T) {
 		}
 	}
 	outboxListNamesPlaceAndZone(t, out.String(), "Test LMS", "Demo Course 101")
+	// learner-1's name in the LMS is its ID: the USER column says it once.
+	if strings.Contains(out.String(), "learner-1 (learner-1)") || !regexp.MustCompile(`(?m)  learner-1  +4/10  `).MatchString(out.String()) {
+		t.Errorf("outbox list does not name learner-1 once:\n%s", out.String())
+	}
 	if n := len(lms.Scores(li)); n != 0 {
 		t.Fatalf("gradebook got %d scores during the outage", n)
 	}
@@ -157,6 +161,23 @@ func outboxListNamesPlaceAndZone(t *testing.T, out, platform, course string) {
 		}
 		if !utc.MatchString(row) {
 			t.Errorf("outbox list row %q has no next attempt in RFC 3339 UTC", row)
+		}
+	}
+}
+
+// TestCLI_OutboxUser: the USER column of `ltibox outbox list` gives the
+// learner's name and LTI subject, or the subject once when there is no name
+// or the name is the subject.
+func TestCLI_OutboxUser(t *testing.T) {
+	for _, c := range []struct{ name, subject, want string }{
+		{"Ada Lovelace", "student", "Ada Lovelace (student)"},
+		{"", "learner-1", "learner-1"},
+		{"  ", "learner-1", "learner-1"},
+		{"learner-1", "learner-1", "learner-1"},
+		{"Learner-1", "learner-1", "Learner-1 (learner-1)"}, // not the same ID
+	} {
+		if got := outboxUser(c.name, c.subject); got != c.want {
+			t.Errorf("outboxUser(%q, %q) = %q, want %q", c.name, c.subject, got, c.want)
 		}
 	}
 }

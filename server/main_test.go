@@ -19,6 +19,13 @@ import (
 // returns its base URL and a stop function.
 func startApp(t testing.TB, dataDir string, demo bool) (*app, string, func()) {
 	t.Helper()
+	return startAppWith(t, dataDir, demo, nil)
+}
+
+// startAppWith is startApp with setup run on the built app before it serves
+// (before any of its goroutines start, so setup may replace a.db.Now).
+func startAppWith(t testing.TB, dataDir string, demo bool, setup func(*app)) (*app, string, func()) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -29,6 +36,9 @@ func startApp(t testing.TB, dataDir string, demo bool) (*app, string, func()) {
 	a, err := newApp(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(a)
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.serve(ctx, ln) }()

@@ -3,17 +3,21 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/ltibox/ltibox/server/browsertest"
+	"github.com/ltibox/ltibox/server/lti/ltitest"
 )
 
 // TestRoster_InBrowser: an instructor launches from the demo LMS, opens the
@@ -141,5 +145,79 @@ func waitForCSV(t *testing.T, path string) [][]string {
 			t.Fatalf("no download at %s (dir has %v)", path, entries)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestRoster_LastLaunchDatesAcrossDST: an instructor in New York sees the
+// day of a learner's last launch (older than a month) on New York's calendar,
+// for a winter launch and a summer one alike. Both launches are at 04:30 UTC,
+// the evening before in winter (UTC−5) and just after midnight in summer
+// (UTC−4). Go's time.Local in wasm is fixed to the offset of the moment the
+// page loaded, so with it one of the two would show the wrong day.
+func TestRoster_LastLaunchDatesAcrossDST(t *testing.T) {
+	year := time.Now().Year() - 2
+	winter := time.Date(year, time.January, 15, 4, 30, 0, 0, time.UTC)
+	summer := time.Date(year, time.July, 15, 4, 30, 0, 0, time.UTC)
+	var clock atomic.Int64 // the store's clock while the learners launch; 0: the real one
+	a, base, stop := startAppWith(t, t.TempDir(), true, func(a *app) {
+		a.db.Now = func() time.Time {
+			if ns := clock.Load(); ns != 0 {
+				return time.Unix(0, ns)
+			}
+			return time.Now()
+		}
+	})
+	t.Cleanup(stop) // after the browser closes (cleanups run last-in first-out)
+	a.demo.AddLearners("course-101", 1)
+	for user, at := range map[string]time.Time{"student": winter, "learner-1": summer} {
+		clock.Store(at.UnixNano())
+		launchToken(t, a.demo, ltitest.LaunchSpec{UserID: user})
+	}
+	clock.Store(0)
+
+	ctx := browsertest.New(t)
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	poll := func(expr string) chromedp.Action {
+		return chromedp.Poll(inFrame(expr), nil, chromedp.WithPollingTimeout(45*time.Second))
+	}
+	var got map[string]struct{ Datetime, Title, Text string }
+	var text string
+	err := chromedp.Run(ctx,
+		emulation.SetTimezoneOverride("America/New_York"),
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`iframe[name="tool"]`),
+		chromedp.Click(`//button[starts-with(normalize-space(.), "Launch as instructor")]`, chromedp.BySearch),
+		poll(`!!(d.querySelector('#wasm-ready') && d.querySelector('#roster-link'))`),
+		chromedp.Evaluate(inFrame(`d.querySelector('#roster-link').click()`), nil),
+		poll(`!!d.querySelector('#roster tbody tr[data-subject="learner-1"]')`),
+		chromedp.Evaluate(inFrame(`Object.fromEntries([...d.querySelectorAll('#roster tbody tr')].map(tr => {
+			const t = tr.cells[4].querySelector('time');
+			return [tr.dataset.subject, t ? {datetime: t.getAttribute('datetime'), title: t.title, text: t.textContent} : {text: tr.cells[4].textContent}];
+		}))`), &got),
+	)
+	if err != nil {
+		dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_ = chromedp.Run(dctx, chromedp.Evaluate(frameText, &text))
+		dcancel()
+		t.Fatalf("roster: %v (frame: %.1000q)", err, text)
+	}
+	for user, c := range map[string]struct {
+		at   time.Time
+		want string
+	}{
+		"student":   {winter, fmt.Sprintf("on 14 Jan %d", year)}, // 23:30 EST the day before
+		"learner-1": {summer, fmt.Sprintf("on 15 Jul %d", year)}, // 00:30 EDT
+	} {
+		g := got[user]
+		if g.Text != c.want {
+			t.Errorf("%s's last launch (%s) shows %q, want New York's %q", user, c.at.Format(time.RFC3339), g.Text, c.want)
+		}
+		if g.Datetime != c.at.Format(time.RFC3339) || g.Title != c.at.Format("2006-01-02 15:04:05")+" UTC" {
+			t.Errorf("%s's last launch keeps %q / %q, want the instant %s", user, g.Datetime, g.Title, c.at.Format(time.RFC3339))
+		}
+	}
+	if g := got["instructor"]; g.Text != "just now" {
+		t.Errorf("the instructor's own launch shows %q, want just now", g.Text)
 	}
 }

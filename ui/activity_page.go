@@ -20,6 +20,10 @@ type activityPage struct {
 	app.Compo
 
 	mounted bool
+	// mctx is the page's own context (from OnMount): focus moves deferred on
+	// it outlive the button that asked for them (go-app skips a Defer whose
+	// element is gone after the re-render).
+	mctx    app.Context
 	token   string
 	status  loadStatus
 	err     *model.Error
@@ -45,7 +49,7 @@ type activityPage struct {
 func newActivityPage() *activityPage { return &activityPage{status: statusLoading} }
 
 func (p *activityPage) OnMount(ctx app.Context) {
-	p.mounted = true
+	p.mounted, p.mctx = true, ctx
 	p.token = useSessionToken(ctx)
 	if p.token == "" {
 		p.status, p.err = statusFailed, model.Errorf(model.EUNAUTHORIZED, "%s", msgNoSession)
@@ -96,6 +100,9 @@ func (p *activityPage) assign(ctx app.Context, e app.Event) {
 			if err != nil {
 				p.notice = model.ErrorMessage(err)
 				return
+			}
+			if p.changing { // the chooser and its Save go: back to the button that opened it
+				p.focusAfterRender("change-activity")
 			}
 			p.link, p.changing = link, false
 			p.notice = fmt.Sprintf("This link now opens %q for everyone in the course.", link.Activity.Title)
@@ -169,7 +176,9 @@ func (p *activityPage) renderLoaded() app.UI {
 		app.Article().ID("activity-instructions").Body(instructionsUI(*a, 2)),
 		// Graded activities get their score component here (issue 4 adds the
 		// score slider into this slot; keep the id).
-		app.If(a.Graded, func() app.UI { return gradedSlot(*a, p.session.Role) }),
+		// An instructor's main action: Edit this activity for a course's own
+		// activity; for a library one (nothing to edit here) the grading view.
+		app.If(a.Graded, func() app.UI { return gradedSlot(*a, p.session.Role, a.ContextID == 0) }),
 		app.If(instructor, func() app.UI { return p.renderInstructorTools() }),
 	)
 }
@@ -187,21 +196,32 @@ func instructorViewNote(a model.Activity) string {
 // gradedSlot holds the score UI of a graded activity (issue 4): learners get
 // the score slider, which loads and submits their own score; instructors get
 // what the slider does for learners (the instructions above may ask them to
-// use it) and the way to the grading view.
-func gradedSlot(a model.Activity, role model.Role) app.UI {
+// use it) and the way to the grading view, drawn as a button when it is the
+// page's main action (gradingMain).
+func gradedSlot(a model.Activity, role model.Role, gradingMain bool) app.UI {
 	var body []app.UI
 	if role == model.RoleInstructor {
 		body = []app.UI{
 			app.H2().ID("learner-scores-heading").Text("Learners' scores"),
 			app.P().ID("slider-note").Text("Learners get a score slider here: they choose a score from 0 to " + formatScore(a.ScoreMaximum) +
 				" and press Submit score, and ltibox sends it to the course gradebook. You get no slider: follow and correct their scores in the grading view."),
-			app.P().Body(app.A().ID("grading-link").Href(PathGrading).Text("Open the grading view")),
+			app.P().Body(gradingLink(gradingMain)),
 		}
 	} else {
 		body = []app.UI{newScoreSlider()}
 	}
 	return app.Section().ID("graded-slot").DataSet("activity", strconv.FormatInt(a.ID, 10)).DataSet("role", string(role)).
 		Aria("label", "Score").Body(body...)
+}
+
+// gradingLink leads an instructor to the grading view; as the page's main
+// action it looks like a primary button (app.css .button).
+func gradingLink(main bool) app.UI {
+	a := app.A().ID("grading-link").Href(PathGrading).Text("Open the grading view")
+	if main {
+		return a.Class("button")
+	}
+	return a
 }
 
 func (p *activityPage) renderInstructorTools() app.UI {
@@ -213,7 +233,7 @@ func (p *activityPage) renderInstructorTools() app.UI {
 	var change app.UI = p.renderChooser("Change the activity of this link")
 	if !p.changing {
 		change = app.P().Body(app.Button().Type("button").ID("change-activity").Class("secondary").Text("Change the activity of this link").
-			OnClick(func(ctx app.Context, e app.Event) { p.changing = true }))
+			OnClick(p.openChooser))
 	}
 	return app.Section().ID("instructor-tools").Aria("labelledby", "tools-heading").Body(
 		app.H2().ID("tools-heading").Text("Instructor tools"),
@@ -318,6 +338,42 @@ func (p *activityPage) saveEdit(ctx app.Context, e app.Event) {
 	})
 }
 
+// openChooser opens the chooser of a link's activity, on the activity it
+// opens now, and takes the focus there (the button that opened it is gone).
+func (p *activityPage) openChooser(ctx app.Context, e app.Event) {
+	if p.link.Activity == nil {
+		return
+	}
+	p.changing, p.chosen = true, p.link.Activity.ID
+	p.focusAfterRender("choose-activity")
+}
+
+// cancelChooser closes the chooser without saving (the choice is forgotten)
+// and gives the focus back to the button that opened it.
+func (p *activityPage) cancelChooser(ctx app.Context, e app.Event) {
+	if !p.changing {
+		return
+	}
+	p.changing = false
+	if p.link.Activity != nil {
+		p.chosen = p.link.Activity.ID
+	}
+	p.focusAfterRender("change-activity")
+}
+
+// focusAfterRender focuses the element with the id once the page has
+// re-rendered (see mctx); natively, with no page, it does nothing.
+func (p *activityPage) focusAfterRender(id string) {
+	if !p.mounted {
+		return
+	}
+	p.mctx.Defer(func(app.Context) {
+		if el := app.Window().GetElementByID(id); el.Truthy() {
+			el.Call("focus")
+		}
+	})
+}
+
 func (p *activityPage) renderChooser(legend string) app.UI {
 	if len(p.choices) == 0 {
 		return app.P().Class("muted").Text("There are no activities yet. Create one from your LMS's \"Add an activity\" (deep linking) page.")
@@ -344,7 +400,14 @@ func (p *activityPage) renderChooser(legend string) app.UI {
 					return o
 				}),
 			),
-			save,
+			// Opened by "Change the activity of this link", the chooser can be
+			// closed unsaved; a link with no activity yet has only the chooser.
+			app.Div().Class("actions").Body(
+				save,
+				app.If(p.changing, func() app.UI {
+					return app.Button().Type("button").ID("chooser-cancel").Class("secondary").Text("Cancel").OnClick(p.cancelChooser)
+				}),
+			),
 		),
 	)
 }

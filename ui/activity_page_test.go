@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ltibox/ltibox/server/model"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
 func TestActivityPage(t *testing.T) {
@@ -58,6 +59,29 @@ func TestActivityPage(t *testing.T) {
 		p := page(teacher, model.LinkActivity{SetUp: true, Activity: &q}, reading, quiz)
 		p.changing = true
 		mustContain(t, render(t, p), "<legend>Change the activity of this link</legend>")
+	})
+
+	t.Run("instructor cancels a change of activity", func(t *testing.T) {
+		p := page(teacher, model.LinkActivity{SetUp: true, Activity: &q}, reading, quiz)
+		p.openChooser(app.Context{}, app.Event{})
+		if !p.changing || p.chosen != quiz.ID {
+			t.Fatalf("open: changing %v, chosen %d; want the chooser on the link's activity %d", p.changing, p.chosen, quiz.ID)
+		}
+		p.chosen = reading.ID // picked, not saved
+		rendered := func() string { c := *p; c.Compo = app.Compo{}; return render(t, &c) }
+		got := rendered()
+		mustContain(t, got, `id="chooser"`, ">Cancel</button>")
+		mustTag(t, got, "chooser-cancel", `type="button"`, `class="secondary"`)
+		mustNotContain(t, got, `id="change-activity"`)
+		p.cancelChooser(app.Context{}, app.Event{})
+		if p.changing || p.chosen != quiz.ID {
+			t.Errorf("cancel: changing %v, chosen %d; want closed, the choice forgotten (%d)", p.changing, p.chosen, quiz.ID)
+		}
+		got = rendered()
+		mustNotContain(t, got, `id="chooser"`, `id="chooser-cancel"`)
+		mustTag(t, got, "change-activity", `type="button"`)
+		// A link with no activity yet has only the chooser: nothing to cancel.
+		mustNotContain(t, render(t, page(teacher, model.LinkActivity{}, reading, quiz)), `id="chooser-cancel"`)
 	})
 
 	t.Run("instructor of a graded activity is told the slider is the learners'", func(t *testing.T) {

@@ -10,8 +10,8 @@ import (
 )
 
 // primaryButtons counts the buttons app.css draws as primary (filled): those
-// without a class, or with the class primary. outside counts those outside
-// any form, perForm those of each form.
+// without a class, or with the class primary, and links with the class
+// button. outside counts those outside any form, perForm those of each form.
 func primaryButtons(html string) (outside int, perForm []int) {
 	count := func(s string) int {
 		n := 0
@@ -21,13 +21,25 @@ func primaryButtons(html string) (outside int, perForm []int) {
 				n++
 			}
 		}
-		return n
+		return n + len(buttonLinks(s))
 	}
 	form := regexp.MustCompile(`(?s)<form\b.*?</form>`) // forms do not nest
 	for _, f := range form.FindAllString(html, -1) {
 		perForm = append(perForm, count(f))
 	}
 	return count(form.ReplaceAllString(html, "")), perForm
+}
+
+// buttonLinks are the <a> tags in html that app.css draws as a primary
+// button (class button).
+func buttonLinks(html string) []string {
+	var out []string
+	for _, tag := range regexp.MustCompile(`<a\b[^>]*>`).FindAllString(html, -1) {
+		if m := regexp.MustCompile(`\sclass="([^"]*)"`).FindStringSubmatch(tag); m != nil && strings.Contains(" "+m[1]+" ", " button ") {
+			out = append(out, tag)
+		}
+	}
+	return out
 }
 
 // mustHaveOnePrimary asserts one primary action per form and at most one
@@ -87,7 +99,52 @@ func TestButtons_SecondaryActionsLookSecondary(t *testing.T) {
 		mustTag(t, got, "edit-cancel", `class="secondary"`)
 		p = page()
 		p.changing = true
-		mustHaveOnePrimary(t, render(t, p))
+		got = render(t, p)
+		mustHaveOnePrimary(t, got)
+		mustTag(t, got, "chooser-cancel", `class="secondary"`, `type="button"`)
+		if tag := regexp.MustCompile(`<button [^>]*id="assign"[^>]*>`).FindString(got); tag == "" || strings.Contains(tag, "class=") {
+			t.Errorf("Save is not the chooser's primary action: %q", tag)
+		}
+		// Edit this activity is the main action of a course's own activity:
+		// the grading view is an ordinary link there.
+		if links := buttonLinks(render(t, page())); len(links) != 0 {
+			t.Errorf("a course activity's links drawn as buttons: %v", links)
+		}
+	})
+
+	t.Run("activity page, instructor, library activity", func(t *testing.T) {
+		teacher := model.Session{User: model.User{Name: "Grace"}, Role: model.RoleInstructor, Context: model.Context{Title: "Course"},
+			Services: model.Services{NRPS: true}}
+		page := func(a model.Activity) *activityPage {
+			p := newActivityPage()
+			p.status, p.session, p.link, p.choices, p.chosen = statusLoaded, teacher, model.LinkActivity{SetUp: true, Activity: &a}, []model.Activity{reading, quiz}, a.ID
+			return p
+		}
+		// A graded library activity cannot be edited here: the grading view
+		// is what the instructor most likely came for, and looks it.
+		graded := quiz
+		graded.ContextID = 0
+		for _, changing := range []bool{false, true} {
+			p := page(graded)
+			p.changing = changing
+			got := render(t, p)
+			mustHaveOnePrimary(t, got)
+			if outside, _ := primaryButtons(got); outside != 1 {
+				t.Errorf("changing=%v: %d primary actions outside forms, want the grading view's", changing, outside)
+			}
+			mustTag(t, got, "grading-link", `class="button"`, `href="/app/grading"`)
+			if !changing {
+				mustTag(t, got, "change-activity", `class="secondary"`)
+			}
+		}
+		// An ungraded library activity offers only tools (the roster, a
+		// change of activity): none of them is the view's main action.
+		got := render(t, page(reading))
+		mustHaveOnePrimary(t, got)
+		if outside, _ := primaryButtons(got); outside != 0 {
+			t.Errorf("%d primary actions on an ungraded library activity, want none:\n%s", outside, got)
+		}
+		mustTag(t, got, "roster-link")
 	})
 
 	console := func(page string, load func(c *adminConsole)) string {

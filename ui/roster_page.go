@@ -615,9 +615,12 @@ func (p *rosterPage) header(key, label string) app.UI {
 }
 
 func (p *rosterPage) renderRow(m model.RosterMember) app.UI {
-	last := "Never"
+	last := app.Td().Text("Never")
 	if m.LastLaunch != nil {
-		last = ago(*m.LastLaunch, time.Now())
+		// The words are relative ("3 min ago", "on 2 Mar 2026"); the <time>
+		// keeps the exact instant, in UTC words on hover.
+		at := *m.LastLaunch
+		last = app.Td().Body(app.Time().DateTime(at.UTC().Format(time.RFC3339)).Title(utcTitle(at)).Text(ago(at, time.Now())))
 	}
 	roles := make([]string, len(m.Roles))
 	for i, r := range m.Roles {
@@ -632,7 +635,7 @@ func (p *rosterPage) renderRow(m model.RosterMember) app.UI {
 		app.Td().Text(m.Email),
 		app.Td().Text(strings.Join(roles, ", ")),
 		app.Td().Text(memberState(m)),
-		app.Td().Text(last),
+		last,
 		app.Td().Text(scoreText(m.Scores)),
 	)
 }
@@ -646,7 +649,9 @@ func scoreText(s model.ScoreSummary) string {
 	return fmt.Sprintf("%s / %s (%d of %d)", num(s.Points), num(s.Maximum), s.Scored, s.Activities)
 }
 
-// ago says how long ago t was, in words.
+// ago says how long ago t was, in words; a date older than a month is the
+// day on the reader's calendar (wallClock: in wasm Go's time.Local is fixed
+// at page load, so a date across a daylight-saving change could be a day off).
 func ago(t, now time.Time) string {
 	d := now.Sub(t)
 	switch {
@@ -659,7 +664,7 @@ func ago(t, now time.Time) string {
 	case d < 30*24*time.Hour:
 		return plural(int(d/(24*time.Hour)), "day") + " ago"
 	}
-	return "on " + t.Local().Format("2 Jan 2006")
+	return "on " + wallClock(t).Format("2 Jan 2006")
 }
 
 // plural is "1 member", "2,500 members" ("activity" → "activities").

@@ -267,3 +267,18 @@ func mustHaveTag(t *testing.T, html, tag string, attrs ...string) {
 		t.Errorf("no <%s> with %v in:\n%s", tag, attrs, html)
 	}
 }
+
+// TestRosterPage_LastLaunchKeepsInstant: the last-launch words ("2 hours
+// ago", "on 2 Mar 2026") sit in a <time> that keeps the exact instant, in
+// UTC words on hover.
+func TestRosterPage_LastLaunchKeepsInstant(t *testing.T) {
+	old := time.Date(2024, 7, 15, 4, 30, 0, 0, time.UTC)
+	r := testRoster(0)
+	r.Members[1].LastLaunch = &old
+	got := renderCopy(t, loadedRoster(r))
+	mustHaveTag(t, got, "time", `datetime="2024-07-15T04:30:00Z"`)
+	mustHaveTag(t, got, "time", `title="2024-07-15 04:30:00 UTC"`)
+	mustContain(t, got, ">"+ago(old, time.Now())+"</time>")
+	mustHaveTag(t, got, "time", `datetime="`+r.Members[0].LastLaunch.UTC().Format(time.RFC3339)+`"`)
+	mustContain(t, got, ">2 hours ago</time>")
+}

@@ -1,0 +1,77 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/ltibox/ltibox/server/model"
+)
+
+// TestMigrate_SelfAssessmentSubmitScore: an install seeded before the demo
+// self-assessment named the "Submit score" button gets the new text from
+// migration 0011; a text the admin edited, even by a character, stays.
+func TestMigrate_SelfAssessmentSubmitScore(t *testing.T) {
+	const (
+		// The seed's text before the rename, as existing installs hold it.
+		oldSeed = "# Self-assessment\n\nMove the slider to show how confident you feel about this week's topic, from 0 to 10, then press **Submit**.\n\nYour score goes to the course gradebook."
+		newSeed = "# Self-assessment\n\nMove the slider to show how confident you feel about this week's topic, from 0 to 10, then press **Submit score**.\n\nYour score goes to the course gradebook."
+		edited  = oldSeed + "\n\nAsk me in class if anything is unclear."
+	)
+	ctx := context.Background()
+	db, err := Open(filepath.Join(t.TempDir(), "ltibox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// The store as it was before 0011: the old seed, an admin's edit of it,
+	// and another activity that happens to say "press **Submit**".
+	seeded := &model.Activity{Title: "Self-assessment: how confident are you?", Tag: "example", Graded: true, ScoreMaximum: 10, Instructions: oldSeed}
+	edit := &model.Activity{Title: "Self-assessment (edited)", Graded: true, ScoreMaximum: 10, Instructions: edited}
+	other := &model.Activity{Title: "Reading", Instructions: "press **Submit**."}
+	for _, a := range []*model.Activity{seeded, edit, other} {
+		if err := db.CreateActivity(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const name = "migration/0011_self_assessment_submit_score.sql"
+	res, err := db.db.ExecContext(ctx, `DELETE FROM migrations WHERE name = ?`, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("%s was not recorded as applied (%d rows)", name, n)
+	}
+	if err := db.migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		a    *model.Activity
+		want string
+	}{{seeded, newSeed}, {edit, edited}, {other, "press **Submit**."}} {
+		got, err := db.Activity(ctx, c.a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Instructions != c.want {
+			t.Errorf("%q after migrating:\n%q\nwant\n%q", c.a.Title, got.Instructions, c.want)
+		}
+		if !got.UpdatedAt.Equal(c.a.UpdatedAt) {
+			t.Errorf("%q updated_at moved from %v to %v", c.a.Title, c.a.UpdatedAt, got.UpdatedAt)
+		}
+	}
+	// The new seed names the button too, so a fresh install needs no rewrite.
+	fresh, err := Open(filepath.Join(t.TempDir(), "fresh.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if err := fresh.SeedActivities(ctx); err != nil {
+		t.Fatal(err)
+	}
+	graded := true
+	list, err := fresh.Activities(ctx, model.ActivityFilter{Library: true, Graded: &graded})
+	if err != nil || len(list) != 1 || list[0].Instructions != newSeed {
+		t.Errorf("fresh seed = %+v, %v; want the new text", list, err)
+	}
+}
