@@ -180,7 +180,7 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var now bool
 	extra := func(fs *flag.FlagSet) {
 		if args[0] == "rotate" {
-			fs.BoolVar(&now, "now", false, "sign with the new key at once (the current key leaked); LMSs that cached the key set may refuse grade and roster calls for a few minutes")
+			fs.BoolVar(&now, "now", false, "a key leaked: sign with a new key at once and withdraw every other key from the JWKS")
 		}
 	}
 	cfg, db, tool, _, err := openStore(args[1:], "keys "+args[0], stderr, extra)
@@ -197,8 +197,9 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "New key %s signs from now. The previous key stays published for %s.\n"+
-				"An LMS that cached the key set and does not refetch it for an unknown key may refuse grade and roster calls for a few minutes; ltibox retries held grades.\n", k.KID, days(overlap))
+			fmt.Fprintf(stdout, "New key %s signs from now; every other key is withdrawn from the JWKS.\n"+
+				"LMSs that cached the key set trust the old keys until their cache runs out (5 minutes for ours), and those\n"+
+				"that do not refetch it for an unknown key may refuse grade and roster calls until then: retry held grades after that.\n", k.KID)
 			return nil
 		}
 		k, err := tool.RotateKey(ctx)

@@ -46,7 +46,8 @@ Usage:
   ltibox deployment remove ID DEPLOYMENT
   ltibox keys list                     list the tool's signing keys
   ltibox keys rotate [--now]           publish a new signing key; it signs after --key-prepublish
-                                       (1h), or at once with --now; the old one stays published 7 days
+                                       (1h) and the old one stays published 7 days; --now, for a
+                                       leaked key, signs at once and withdraws every other key
   ltibox outbox list [--all]           scores waiting for (or refused by) the LMS gradebook
   ltibox outbox retry ID...|--failed   send refused scores again after fixing the cause
   ltibox admin create --username NAME create a console administrator (password on stdin)

@@ -62,3 +62,17 @@ func (db *DB) AddKey(ctx context.Context, k *lti.Key) error {
 		return nil
 	})
 }
+
+// ReplaceKeys implements lti.KeyStore: k becomes the only key.
+func (db *DB) ReplaceKeys(ctx context.Context, k *lti.Key) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tool_keys`); err != nil {
+			return fmt.Errorf("withdraw keys: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tool_keys (kid, private_der, created_at, active_from) VALUES (?, ?, ?, ?)`,
+			k.KID, x509.MarshalPKCS1PrivateKey(k.Private), k.CreatedAt.Unix(), k.ActiveFrom.Unix()); err != nil {
+			return fmt.Errorf("add key: %w", err)
+		}
+		return nil
+	})
+}

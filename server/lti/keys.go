@@ -204,25 +204,28 @@ func (t *Tool) RotateKey(ctx context.Context) (*Key, error) {
 			return nil, &RotationPendingError{Next: k}
 		}
 	}
-	return t.addKey(ctx, now, now.Add(t.cfg.KeyPrepublish))
+	return t.addKey(ctx, now, now.Add(t.cfg.KeyPrepublish), t.keys.store.AddKey)
 }
 
-// RotateKeyNow makes a new key sign at once, for when the current key must
-// stop signing now (it leaked). LMSs that cached our key set and do not
-// refetch on an unknown kid refuse our service calls until their cache
-// expires. A key waiting from an earlier rotation is dropped.
+// RotateKeyNow is for a leaked key: a new key signs at once and every other
+// key leaves the JWKS at once. The tool's keys sit together in its store, so
+// a leak of one is taken as a leak of all. LMSs that cached the key set keep
+// trusting the old keys until their cache runs out (we serve it with
+// max-age=300); those that do not refetch on an unknown kid refuse our
+// service calls until then.
 func (t *Tool) RotateKeyNow(ctx context.Context) (*Key, error) {
 	now := t.cfg.Now()
-	return t.addKey(ctx, now, now)
+	return t.addKey(ctx, now, now, t.keys.store.ReplaceKeys)
 }
 
-func (t *Tool) addKey(ctx context.Context, now, activeFrom time.Time) (*Key, error) {
+// addKey makes a key that signs from activeFrom and stores it with save.
+func (t *Tool) addKey(ctx context.Context, now, activeFrom time.Time, save func(context.Context, *Key) error) (*Key, error) {
 	nk, err := GenerateKey()
 	if err != nil {
 		return nil, err
 	}
 	nk.CreatedAt, nk.ActiveFrom = now, activeFrom
-	if err := t.keys.store.AddKey(ctx, nk); err != nil {
+	if err := save(ctx, nk); err != nil {
 		return nil, fmt.Errorf("rotate key: %w", err)
 	}
 	t.keys.invalidate()

@@ -148,17 +148,25 @@ func TestRotateKeyNow_CachingLMSRefusesUntilItRefetches(t *testing.T) {
 	}
 }
 
-// TestRotateKeyNow_DropsWaitingKey: an emergency rotation during a scheduled
-// one signs at once, retires the old key and drops the waiting key, which
-// never signed.
-func TestRotateKeyNow_DropsWaitingKey(t *testing.T) {
-	f := newServiceFixtureCfg(t, lti.Config{}, ltitest.Options{})
+// TestRotateKeyNow_WithdrawsEveryOtherKey: the rotation for a leak signs with
+// a new key at once and publishes no other key, neither the current one, nor
+// one retired earlier and still in its overlap window, nor one waiting to sign
+// (all sat in the same store as the one that leaked).
+func TestRotateKeyNow_WithdrawsEveryOtherKey(t *testing.T) {
+	clock := &ltitest.Clock{}
+	f := newServiceFixtureCfg(t, lti.Config{Now: clock.Now, KeyPrepublish: 10 * time.Minute}, ltitest.Options{Now: clock.Now})
 	ctx := context.Background()
-	old := signingKID(t, f.tool)
+	first := signingKID(t, f.tool)
+	second, err := f.tool.RotateKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(10 * time.Minute)
 	waiting, err := f.tool.RotateKey(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	wantKIDs(t, "before the leak", jwksKIDs(t, f.tool), second.KID, waiting.KID, first)
 	now, err := f.tool.RotateKeyNow(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -166,10 +174,8 @@ func TestRotateKeyNow_DropsWaitingKey(t *testing.T) {
 	if got := signingKID(t, f.tool); got != now.KID {
 		t.Errorf("signing with %s, want %s", got, now.KID)
 	}
-	wantKIDs(t, "after the emergency rotation", jwksKIDs(t, f.tool), now.KID, old)
-	for _, kid := range jwksKIDs(t, f.tool) {
-		if kid == waiting.KID {
-			t.Errorf("the waiting key %s is still published", waiting.KID)
-		}
+	wantKIDs(t, "after the rotation for a leak", jwksKIDs(t, f.tool), now.KID)
+	if _, err := f.tool.AccessToken(ctx, f.reg, []string{lti.ScopeScore}); err != nil {
+		t.Errorf("token with the new key: %v", err)
 	}
 }

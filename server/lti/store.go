@@ -102,4 +102,7 @@ type KeyStore interface {
 	// keys that have not started signing at k.CreatedAt are deleted (they
 	// never signed).
 	AddKey(ctx context.Context, k *Key) error
+	// ReplaceKeys stores k and deletes every other key, atomically: after a
+	// leak the JWKS must stop vouching for the keys that leaked.
+	ReplaceKeys(ctx context.Context, k *Key) error
 }
