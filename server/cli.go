@@ -204,7 +204,7 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		k, err := tool.RotateKey(ctx)
 		if pending := (*lti.RotationPendingError)(nil); errors.As(err, &pending) {
-			return fmt.Errorf("%w (or use keys rotate --now to switch at once)", err)
+			return fmt.Errorf("%w (if a key leaked, use keys rotate --now)", err)
 		}
 		if err != nil {
 			return err

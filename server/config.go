@@ -75,7 +75,7 @@ func (c *config) parse(fs *flag.FlagSet, args []string, stderr io.Writer) error 
 		return errUsage
 	}
 	if c.KeyPrepublish < minKeyPrepublish {
-		return fmt.Errorf("--key-prepublish %s is too short: LMSs may cache the key set for %s, so use at least that (or keys rotate --now to switch at once)", c.KeyPrepublish, minKeyPrepublish)
+		return fmt.Errorf("--key-prepublish %s is too short: LMSs may cache the key set for %s, so use at least that", c.KeyPrepublish, minKeyPrepublish)
 	}
 	if c.BaseURL == "" {
 		port := "8080"
