@@ -38,11 +38,23 @@ func TestConsole_RotateKey(t *testing.T) {
 		browsertest.Press("button", "Rotate key"),
 		c.done("New key published. It starts signing in 60 minutes."),
 	)
+	// The button turned disabled: the keyboard focus goes to the notice that
+	// says why, not to the top of the page.
+	var focused, describedBy, notice string
+	c.run("focus after the rotation",
+		chromedp.Poll(`document.activeElement.id === 'key-waiting'`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Evaluate(`document.activeElement.id`, &focused),
+		chromedp.Evaluate(`document.getElementById('rotate-key').getAttribute('aria-describedby')`, &describedBy),
+		chromedp.Text(`#key-waiting`, &notice, chromedp.ByQuery),
+	)
+	if focused != "key-waiting" || describedBy != "key-waiting" || !strings.Contains(notice, "If a key leaked, run ltibox keys rotate --now on the server") {
+		t.Errorf("after the rotation: focus on %q, button described by %q, notice %q", focused, describedBy, notice)
+	}
 	c.allNamed()
 	if m := c.dialogs.Messages(); len(m) != 1 || !strings.HasPrefix(m[0], "Publish a new signing key now?") {
 		t.Errorf("confirmation: %q", m)
 	}
-	for _, want := range []string{"starts signing with it 60 minutes later", "stays published for 168 hours"} {
+	for _, want := range []string{"starts signing with it 60 minutes later", "stays published for 7 days."} {
 		if !strings.Contains(intro, want) {
 			t.Errorf("keys page intro lacks %q: %q", want, intro)
 		}

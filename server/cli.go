@@ -197,8 +197,8 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "New key %s signs from now; every other key is withdrawn from the JWKS.\n"+
-				"LMSs that cached the key set trust the old keys until their cache runs out (5 minutes for ours), and those\n"+
+			fmt.Fprintf(stdout, "New key %s replaces every other key. A running ltibox signs with it and stops publishing\n"+
+				"the others within a minute; LMSs that cached the key set trust the old keys for up to 5 minutes more, and those\n"+
 				"that do not refetch it for an unknown key may refuse grade and roster calls until then: retry held grades after that.\n", k.KID)
 			return nil
 		}
@@ -209,8 +209,9 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "New key %s is published now and starts signing at %s UTC (--key-prepublish %s), so LMSs that cached the key set have it first.\n"+
-			"The previous key then stays published for %s.\n", k.KID, k.ActiveFrom.UTC().Format(day), cfg.KeyPrepublish, days(overlap))
+		fmt.Fprintf(stdout, "New key %s: a running ltibox publishes it within a minute and starts signing with it at %s UTC\n"+
+			"(--key-prepublish %s), so LMSs that cached the key set have it first. The previous key then stays published for %s.\n"+
+			"Give serve and this command the same --key-prepublish (or LTIBOX_KEY_PREPUBLISH).\n", k.KID, k.ActiveFrom.UTC().Format(day), cfg.KeyPrepublish, days(overlap))
 		return nil
 	}
 	if _, err := tool.SigningKey(ctx); err != nil {
@@ -231,7 +232,7 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		case lti.KeyCurrent:
 			state = "current"
 			if k.RetiredAt != nil {
-				state += " until " + k.RetiredAt.UTC().Format(day)
+				state += " until " + k.RetiredAt.UTC().Format(day) + ", published until " + k.RetiredAt.Add(overlap).UTC().Format(day)
 			}
 		case lti.KeyRetired:
 			state = "retired " + k.RetiredAt.UTC().Format(day) + ", published until " + k.RetiredAt.Add(overlap).UTC().Format(day)

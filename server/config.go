@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/ltibox/ltibox/server/lti"
 )
 
 // config is what every command needs; serve adds listen options.
@@ -28,9 +30,10 @@ type config struct {
 	KeyPrepublish time.Duration
 }
 
-// minKeyPrepublish is the JWKS's Cache-Control max-age: a shorter
+// minKeyPrepublish is the JWKS's Cache-Control max-age plus the time a
+// running server takes to see a rotation made with the CLI: a shorter
 // pre-publication would let a cached key set miss the new key.
-const minKeyPrepublish = 5 * time.Minute
+const minKeyPrepublish = 5*time.Minute + lti.KeyCacheTTL
 
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
@@ -55,7 +58,7 @@ func envDuration(name string, def time.Duration) time.Duration {
 func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", env("LTIBOX_DATA", "./data"), "data directory (SQLite file, admin token)")
 	fs.StringVar(&c.BaseURL, "base-url", env("LTIBOX_BASE_URL", ""), "public base URL of this tool, e.g. https://ltibox.school.edu")
-	fs.DurationVar(&c.KeyPrepublish, "key-prepublish", envDuration("LTIBOX_KEY_PREPUBLISH", time.Hour), "after a key rotation, publish the new key this long before it signs (at least 5m, the JWKS cache time)")
+	fs.DurationVar(&c.KeyPrepublish, "key-prepublish", envDuration("LTIBOX_KEY_PREPUBLISH", time.Hour), "after a key rotation, publish the new key this long before it signs (at least 6m: the JWKS cache time plus a minute)")
 }
 
 func (c *config) serveFlags(fs *flag.FlagSet) {
@@ -75,7 +78,7 @@ func (c *config) parse(fs *flag.FlagSet, args []string, stderr io.Writer) error 
 		return errUsage
 	}
 	if c.KeyPrepublish < minKeyPrepublish {
-		return fmt.Errorf("--key-prepublish %s is too short: LMSs may cache the key set for %s, so use at least that", c.KeyPrepublish, minKeyPrepublish)
+		return fmt.Errorf("--key-prepublish %s is too short: LMSs may cache the key set for 5m and a running ltibox sees a rotation within 1m, so use at least %s", c.KeyPrepublish, minKeyPrepublish)
 	}
 	if c.BaseURL == "" {
 		port := "8080"

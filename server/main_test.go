@@ -143,7 +143,7 @@ func TestCLI_PlatformLifecycle(t *testing.T) {
 		t.Errorf("deployment add: %v %s", err, o.String())
 	}
 	first := runOK("keys", "list") // creates the first key
-	if got := runOK("keys", "rotate"); !strings.Contains(got, "is published now and starts signing at") || !strings.Contains(got, "stays published for 7 days") {
+	if got := runOK("keys", "rotate"); !strings.Contains(got, "publishes it within a minute and starts signing with it at") || !strings.Contains(got, "stays published for 7 days") {
 		t.Errorf("keys rotate says:\n%s", got)
 	}
 	if got := runOK("keys", "list"); strings.Count(got, "next: signs from") != 1 || strings.Count(got, "current until") != 1 {
@@ -152,10 +152,10 @@ func TestCLI_PlatformLifecycle(t *testing.T) {
 	if err := run(context.Background(), []string{"keys", "rotate", "--data", dir}, &o, &e); err == nil || !strings.Contains(err.Error(), "already published") || !strings.Contains(err.Error(), "--now") {
 		t.Errorf("second keys rotate while the first waits: %v", err)
 	}
-	if err := run(context.Background(), []string{"keys", "rotate", "--data", dir, "--key-prepublish", "1m"}, &o, &e); err == nil || !strings.Contains(err.Error(), "too short") {
-		t.Errorf("keys rotate --key-prepublish 1m: %v", err)
+	if err := run(context.Background(), []string{"keys", "rotate", "--data", dir, "--key-prepublish", "5m"}, &o, &e); err == nil || !strings.Contains(err.Error(), "too short") {
+		t.Errorf("keys rotate --key-prepublish 5m (shorter than the cache times): %v", err)
 	}
-	if got := runOK("keys", "rotate", "--now"); !strings.Contains(got, "signs from now") || !strings.Contains(got, "withdrawn") {
+	if got := runOK("keys", "rotate", "--now"); !strings.Contains(got, "replaces every other key") || !strings.Contains(got, "stops publishing") {
 		t.Errorf("keys rotate --now says:\n%s", got)
 	}
 	if got := runOK("keys", "list"); strings.Count(got, "\n") != 2 || !strings.Contains(got, " current\n") {

@@ -68,6 +68,9 @@ type adminConsole struct {
 
 	page    string
 	mounted bool
+	// focusAfterLoad is the id of an element to focus once the next reload
+	// has drawn it (an action whose control disappears or turns disabled).
+	focusAfterLoad string
 	// mctx is the component's own context. Async work dispatches through it:
 	// an event's context dies with its element (the sign-in form disappears
 	// once signed in), and go-app drops Dispatch calls of unmounted elements.
@@ -224,6 +227,10 @@ func (c *adminConsole) reload(ctx app.Context) {
 			c.platforms, c.presets, c.settings, c.pending = platforms, presets, settings, pending
 			c.keys, c.library, c.launches, c.outbox = keys, library, launches, outbox
 			c.loaded = statusLoaded
+			if id := c.focusAfterLoad; id != "" {
+				c.focusAfterLoad = ""
+				c.mctx.Defer(func(app.Context) { focusByID(id) })
+			}
 		})
 	})
 }

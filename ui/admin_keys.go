@@ -19,21 +19,30 @@ func (c *adminConsole) renderKeys() app.UI {
 			next = &c.keys[i]
 		}
 	}
+	describedBy := "keys-intro"
+	if next != nil {
+		describedBy = "key-waiting"
+	}
 	return app.Section().Aria("labelledby", "page-heading").Body(
 		app.H1().ID("page-heading").Text("Keys"),
 		app.P().ID("keys-intro").Text("ltibox signs its messages to LMSs with the current key. Rotating publishes a new key at once and starts signing with it "+
 			minutes+" minutes later, so LMSs that cached the key set already have it. The previous key then stays published for "+
-			strconv.Itoa(c.settings.KeyOverlapHours)+" hours."),
+			overlapWords(c.settings.KeyOverlapHours)+"."),
 		app.If(next != nil, func() app.UI {
-			return app.P().ID("key-waiting").Body(app.Text("A new key is published and starts signing at "), localTime(next.ActiveFrom), app.Text(". You can rotate again after that."))
+			return app.P().ID("key-waiting").TabIndex(-1).Body(app.Text("A new key is published and starts signing at "), localTime(next.ActiveFrom),
+				app.Text(". You can rotate again after that. If a key leaked, run "), app.Code().Text("ltibox keys rotate --now"),
+				app.Text(" on the server instead: it signs with a new key at once and withdraws every other key."))
 		}),
-		app.Button().Type("button").ID("rotate-key").Text("Rotate key").Disabled(next != nil).Aria("describedby", "keys-intro").OnClick(func(ctx app.Context, e app.Event) {
+		app.Button().Type("button").ID("rotate-key").Text("Rotate key").Disabled(next != nil).Aria("describedby", describedBy).OnClick(func(ctx app.Context, e app.Event) {
 			// Read the settings now: go-app keeps this handler from the first
 			// render, when they may not have been loaded yet.
 			minutes := strconv.Itoa(c.settings.KeyPrepublishMinutes)
 			if !confirmed("Publish a new signing key now? ltibox starts signing with it in " + minutes + " minutes.") {
 				return
 			}
+			// The button turns disabled, which drops the keyboard focus to the
+			// page's top: it goes to the waiting notice once the keys are read again.
+			c.focusAfterLoad = "key-waiting"
 			c.run(ctx, "Rotating…", "New key published. It starts signing in "+minutes+" minutes.", func() error { return c.api.RotateKey(ctx) })
 		}),
 		app.Table().ID("keys").Body(
@@ -62,4 +71,17 @@ func keyState(k model.KeyInfo) []app.UI {
 		return []app.UI{app.Text("current until "), localTime(*k.RetiredAt)}
 	}
 	return []app.UI{app.Text("current")}
+}
+
+// overlapWords says the overlap window in days when it is whole days ("7 days").
+func overlapWords(hours int) string {
+	switch {
+	case hours == 24:
+		return "1 day"
+	case hours%24 == 0 && hours > 0:
+		return strconv.Itoa(hours/24) + " days"
+	case hours == 1:
+		return "1 hour"
+	}
+	return strconv.Itoa(hours) + " hours"
 }

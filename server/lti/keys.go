@@ -86,7 +86,9 @@ type keyRing struct {
 	jwks       []byte
 }
 
-const keyCacheTTL = time.Minute
+// KeyCacheTTL is how long a Tool keeps its keys and JWKS before reading the
+// store again: a rotation made by another process (the CLI) shows within it.
+const KeyCacheTTL = time.Minute
 
 // signingKey is the current key with the latest ActiveFrom (keys come latest first).
 func signingKey(keys []*Key, now time.Time) *Key {
@@ -126,7 +128,7 @@ func (k *keyRing) load(ctx context.Context) (*Key, []byte, error) {
 			return nil, nil, errors.New("load keys: the new key was not stored")
 		}
 	}
-	validUntil := now.Add(keyCacheTTL)
+	validUntil := now.Add(KeyCacheTTL)
 	endsEarlier := func(t time.Time) {
 		if t.After(now) && t.Before(validUntil) {
 			validUntil = t
