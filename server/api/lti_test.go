@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -528,5 +529,36 @@ func TestLaunch_AnonymousWhenAllowed(t *testing.T) {
 	_, b := h.apiGet("/api/v1/session", sessionToken(t, resp))
 	if !strings.Contains(b, `"name":"Anonymous"`) {
 		t.Errorf("session = %s", b)
+	}
+}
+
+// TestLaunch_JWKSUnreachableSaysSo: when the platform's JWKS URL does not
+// give a key set, the launch is refused as jwks_unavailable with what the URL
+// answered, not as an unknown kid (which sends admins looking at the LMS's keys).
+func TestLaunch_JWKSUnreachableSaysSo(t *testing.T) {
+	notJSON := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<html>Sign in</html>"))
+	}))
+	t.Cleanup(notJSON.Close)
+	for _, tc := range []struct{ name, url, reason string }{
+		{"404", "", "(HTTP 404)"},
+		{"not a key set", notJSON.URL, "(the answer is not a JWK Set)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.reg.JWKSURL = tc.url
+			if tc.url == "" {
+				h.reg.JWKSURL = h.lms.JWKSURL() + "-gone"
+			}
+			if err := h.db.UpdateRegistration(context.Background(), h.reg); err != nil {
+				t.Fatal(err)
+			}
+			resp, body := h.launch(ltitest.LaunchSpec{})
+			h.rejected(t, resp, body, 502, "launch.jwks_unavailable", "could not be fetched from the platform&#39;s JWKS URL "+tc.reason)
+			if strings.Contains(h.logs.String(), "check=launch.kid_unknown") {
+				t.Errorf("logged as an unknown kid:\n%s", h.logs.String())
+			}
+		})
 	}
 }

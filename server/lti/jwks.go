@@ -2,6 +2,7 @@ package lti
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -33,6 +34,43 @@ type platformKeys struct {
 	kf     keyfunc.Keyfunc
 	err    error
 	cancel context.CancelFunc
+
+	// fetchErr is why the last fetch of the key set failed (nil after one
+	// that worked): jwkset only reports it to a callback, and a launch whose
+	// kid is not found must say whether the set was unreachable instead.
+	fetchMu  sync.Mutex
+	fetchErr error
+}
+
+func (pk *platformKeys) setFetchErr(err error) {
+	pk.fetchMu.Lock()
+	pk.fetchErr = err
+	pk.fetchMu.Unlock()
+}
+
+// errNotKeySet: the JWKS URL answered 200 with something jwkset cannot read.
+var errNotKeySet = errors.New("the answer is not a JWK Set")
+
+// errNoAnswer: the JWKS URL could not be reached (the cause is logged).
+var errNoAnswer = errors.New("no answer")
+
+// fetchRecorder notes the outcome of each key-set request on its platformKeys.
+type fetchRecorder struct {
+	next http.RoundTripper
+	pk   *platformKeys
+}
+
+func (f fetchRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := f.next.RoundTrip(req)
+	switch {
+	case err != nil:
+		f.pk.setFetchErr(errNoAnswer)
+	case resp.StatusCode != http.StatusOK:
+		f.pk.setFetchErr(fmt.Errorf("HTTP %d", resp.StatusCode))
+	default:
+		f.pk.setFetchErr(nil) // a body jwkset cannot read is reported by logRefresh after this
+	}
+	return resp, err
 }
 
 const (
@@ -57,10 +95,20 @@ func (c *jwksCache) keyfunc(ctx context.Context, jwksURL string) (jwt.Keyfunc, e
 		sctx, cancel := context.WithCancel(c.ctx)
 		pk.cancel = cancel
 		logRefresh := func(ctx context.Context, err error) {
+			pk.fetchMu.Lock()
+			if pk.fetchErr == nil { // the request went through: its body was the problem
+				pk.fetchErr = errNotKeySet
+			}
+			pk.fetchMu.Unlock()
 			slog.Warn("platform JWKS refresh failed", "jwks_url", jwksURL, "err", err)
 		}
+		hc := *c.client
+		hc.Transport = fetchRecorder{next: c.client.Transport, pk: pk}
+		if hc.Transport.(fetchRecorder).next == nil {
+			hc.Transport = fetchRecorder{next: http.DefaultTransport, pk: pk}
+		}
 		storage, err := jwkset.NewStorageFromHTTP(jwksURL, jwkset.HTTPClientStorageOptions{
-			Client:                    c.client,
+			Client:                    &hc,
 			Ctx:                       sctx,
 			HTTPTimeout:               10 * time.Second,
 			NoErrorReturnFirstHTTPReq: true,
@@ -88,6 +136,19 @@ func (c *jwksCache) keyfunc(ctx context.Context, jwksURL string) (jwt.Keyfunc, e
 		return nil, pk.err
 	}
 	return pk.kf.KeyfuncCtx(ctx), nil
+}
+
+// fetchError is why the last fetch of the key set at jwksURL failed, or nil.
+func (c *jwksCache) fetchError(jwksURL string) error {
+	c.mu.Lock()
+	pk, ok := c.sets[jwksURL]
+	c.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	pk.fetchMu.Lock()
+	defer pk.fetchMu.Unlock()
+	return pk.fetchErr
 }
 
 func (c *jwksCache) forget(jwksURL string) {

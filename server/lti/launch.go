@@ -113,10 +113,16 @@ func (t *Tool) verifyIDToken(ctx context.Context, reg *Registration, raw string)
 	if strings.Count(raw, ".") != 2 {
 		return nil, badRequest("launch.not_jwt", "The id_token the LMS sent is not a JWT.").with(reg, nil)
 	}
+	// jwksUnavailable says why the key set could not be used in a few words
+	// (reason: "HTTP 404", "no answer"); err, the whole story, goes to the log.
+	jwksUnavailable := func(reason, err error) *CheckError {
+		return (&CheckError{Check: "launch.jwks_unavailable", Status: 502, Title: "ltibox could not read the LMS keys",
+			Message: fmt.Sprintf("The LMS key set could not be fetched from the platform's JWKS URL (%v).", reason),
+			Hint:    "Try again in a minute. If it persists, ask the ltibox administrator to check the platform's JWKS URL."}).with(reg, err)
+	}
 	kf, err := t.jwks.keyfunc(ctx, reg.JWKSURL)
 	if err != nil {
-		return nil, (&CheckError{Check: "launch.jwks_unavailable", Status: 502, Title: "ltibox could not read the LMS keys",
-			Message: "The LMS key set (JWKS) could not be fetched.", Hint: "Try again in a minute. If it persists, ask the ltibox administrator to check the platform's JWKS URL."}).with(reg, err)
+		return nil, jwksUnavailable(errors.New("the URL is not usable"), err)
 	}
 	// The header rules run inside the keyfunc, before any key lookup, so the
 	// token is decoded once. jwt also enforces RS256 through WithValidMethods;
@@ -151,6 +157,10 @@ func (t *Tool) verifyIDToken(ctx context.Context, reg *Registration, raw string)
 		if errors.Is(err, jwt.ErrTokenSignatureInvalid) && strings.Contains(err.Error(), "signing method") {
 			// alg none / HS256 are refused by WithValidMethods before the keyfunc runs.
 			return nil, unauthorized("launch.alg_not_allowed", "The id_token is not signed with RS256; ltibox accepts RS256 only.").with(reg, err)
+		}
+		if fetchErr := t.jwks.fetchError(reg.JWKSURL); errors.Is(err, jwkset.ErrKeyNotFound) && fetchErr != nil {
+			// The kid is unknown because the key set could not be read at all.
+			return nil, jwksUnavailable(fetchErr, err)
 		}
 		return nil, tokenError(err).with(reg, err)
 	}
