@@ -68,4 +68,28 @@ func TestConsole_OutboxAndLaunchesInLocalTime(t *testing.T) {
 	if n := c.count("button", retry); n != 1 || st.Items[0].Target.Label == "" {
 		t.Errorf("%d buttons named %q (activity %q), want 1", n, retry, st.Items[0].Target.Label)
 	}
+
+	// Retry while the LMS is still down: the status says the score was sent
+	// again and what the LMS answered, and the row's last attempt is that
+	// new attempt (in Kathmandu time), not an unchanged row.
+	var status, last string
+	c.run("retry the held score",
+		chromedp.Click(`#outbox tbody tr.outbox-retrying button[aria-label="`+retry+`"]`, chromedp.ByQuery),
+		c.done("Sent again at "),
+		chromedp.Text(`#status`, &status, chromedp.ByID),
+		chromedp.WaitVisible(`#outbox tbody tr.outbox-retrying td.last-attempt time`),
+		chromedp.Text(`#outbox tbody tr.outbox-retrying td.last-attempt time`, &last, chromedp.ByQuery),
+	)
+	if !strings.Contains(status, "the LMS did not take it") || !strings.Contains(status, "ltibox tries again at") {
+		t.Errorf("status after Retry = %q, want what the LMS answered", status)
+	}
+	if last == "" || !strings.HasPrefix(status, "Sent again at "+last+";") {
+		t.Errorf("status %q does not name the row's last attempt %q", status, last)
+	}
+	var after model.OutboxStatus
+	if code := c.api("GET", "/outbox", &after); code != 200 || len(after.Items) != 1 || after.Items[0].Score.Delivery.LastAttemptAt == nil {
+		t.Fatalf("admin API outbox after retry: %d %+v", code, after)
+	} else if want := after.Items[0].Score.Delivery.LastAttemptAt.In(kathmandu).Format("2 Jan 2006, 15:04:05"); last != want {
+		t.Errorf("row's last attempt %q, want the new attempt in Kathmandu time %q", last, want)
+	}
 }

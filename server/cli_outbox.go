@@ -16,7 +16,8 @@ import (
 
 // cmdOutbox lists queued scores or asks for failed ones to be sent again:
 //
-//	ltibox outbox list [--all]       waiting and failed scores with their LMS and course, times in UTC (--all: delivered too)
+//	ltibox outbox list [--all]       waiting and failed scores with their LMS and course, when each was last tried and
+//	                                 is next tried (or was delivered), times in RFC 3339 UTC (--all: delivered too)
 //	ltibox outbox retry ID…|--failed queue scores again now, with a fresh backoff
 //
 // A running server picks retried scores up within its poll interval.
@@ -63,7 +64,7 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATE\tPLATFORM\tCOURSE\tUSER\tSCORE\tPROGRESS\tATTEMPTS\tNEXT/DELIVERED (UTC)\tDETAIL")
+	fmt.Fprintln(tw, "ID\tSTATE\tPLATFORM\tCOURSE\tUSER\tSCORE\tPROGRESS\tATTEMPTS\tLAST ATTEMPT (UTC)\tNEXT/DELIVERED (UTC)\tDETAIL")
 	for _, it := range items {
 		sc := it.Score
 		score := "-"
@@ -76,9 +77,13 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		} else if d.DeliveredAt != nil {
 			when = d.DeliveredAt.UTC().Format(time.RFC3339)
 		}
+		tried := "-" // never tried
+		if t := sc.Delivery.LastAttemptAt; t != nil {
+			tried = t.UTC().Format(time.RFC3339)
+		}
 		detail := strings.ReplaceAll(sc.Delivery.Error, "\n", " ")
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s/%s\t%d\t%s\t%s\n", it.ID, sc.Delivery.State, cell(it.PlatformName), cell(it.CourseTitle),
-			cell(outboxUser(it.UserName, it.Subject)), score, sc.ActivityProgress, sc.GradingProgress, sc.Delivery.Attempts, when, detail)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s/%s\t%d\t%s\t%s\t%s\n", it.ID, sc.Delivery.State, cell(it.PlatformName), cell(it.CourseTitle),
+			cell(outboxUser(it.UserName, it.Subject)), score, sc.ActivityProgress, sc.GradingProgress, sc.Delivery.Attempts, tried, when, detail)
 	}
 	return tw.Flush()
 }

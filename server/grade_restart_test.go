@@ -105,6 +105,15 @@ func TestGrade_PendingScoresSurviveRestart(t *testing.T) {
 		}
 	}
 	outboxListNamesPlaceAndZone(t, out.String(), "Test LMS", "Demo Course 101")
+	// Each retrying score says when it was last tried and when it is tried
+	// next, both in RFC 3339 UTC.
+	if !regexp.MustCompile(`ATTEMPTS +LAST ATTEMPT \(UTC\) +NEXT/DELIVERED \(UTC\)`).MatchString(out.String()) {
+		t.Errorf("outbox list header lacks LAST ATTEMPT (UTC):\n%s", out.String())
+	}
+	tried := regexp.MustCompile(`(?m)retrying .*\s\d+  +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ  +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ  `)
+	if n := len(tried.FindAllString(out.String(), -1)); n != 2 {
+		t.Errorf("%d outbox list rows give the last and next attempt in UTC, want 2:\n%s", n, out.String())
+	}
 	// learner-1's name in the LMS is its ID: the USER column says it once.
 	if strings.Contains(out.String(), "learner-1 (learner-1)") || !regexp.MustCompile(`(?m)  learner-1  +4/10  `).MatchString(out.String()) {
 		t.Errorf("outbox list does not name learner-1 once:\n%s", out.String())

@@ -94,9 +94,9 @@ func (db *DB) FinishOutboxAttempt(ctx context.Context, id int64, r OutboxResult)
 	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, attempts = attempts + 1, next_attempt_ms = ?, last_status = ?, last_error = ?,
-				line_item_url = CASE WHEN ? != '' THEN ? ELSE line_item_url END, delivered_at = ?, updated_at = ?
+				line_item_url = CASE WHEN ? != '' THEN ? ELSE line_item_url END, delivered_at = ?, last_attempt_at = ?, updated_at = ?
 			WHERE id = ? AND state IN ('pending', 'retrying')`,
-			r.State, next, r.Status, r.Message, r.LineItemURL, r.LineItemURL, delivered, now.Unix(), id)
+			r.State, next, r.Status, r.Message, r.LineItemURL, r.LineItemURL, delivered, now.Unix(), now.Unix(), id)
 		if err != nil {
 			return fmt.Errorf("finish outbox attempt: %w", err)
 		}
@@ -109,12 +109,13 @@ func (db *DB) FinishOutboxAttempt(ctx context.Context, id int64, r OutboxResult)
 
 // FailRegistrationOutbox marks every waiting item of a registration failed:
 // when the token endpoint refuses ltibox, every score would fail the same way,
-// and asking again for each would be a retry storm.
+// and asking again for each would be a retry storm. The refusal counts as
+// their last attempt: ltibox asked the LMS on their behalf too.
 func (db *DB) FailRegistrationOutbox(ctx context.Context, registrationID int64, status int, msg string) (int64, error) {
 	var n int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'failed', last_status = ?, last_error = ?, updated_at = ?
-			WHERE registration_id = ? AND state IN ('pending', 'retrying')`, status, msg, db.now().Unix(), registrationID)
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'failed', last_status = ?, last_error = ?, last_attempt_at = ?, updated_at = ?
+			WHERE registration_id = ? AND state IN ('pending', 'retrying')`, status, msg, db.now().Unix(), db.now().Unix(), registrationID)
 		if err != nil {
 			return err
 		}
@@ -180,7 +181,8 @@ func (db *DB) OutboxItems(ctx context.Context, f OutboxFilter) ([]*model.OutboxI
 }
 
 // RequeueOutbox makes failed and retrying items (of the filter) pending and due
-// now, with a fresh backoff: "retry" and "send all pending".
+// now, with a fresh backoff: "retry" and "send all pending". The last attempt's
+// time stays, so the next attempt shows as a new one.
 func (db *DB) RequeueOutbox(ctx context.Context, f OutboxFilter) (int, error) {
 	f.States = []string{model.DeliveryFailed, model.DeliveryRetrying, model.DeliveryPending}
 	where, args := f.where()

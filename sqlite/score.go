@@ -14,7 +14,7 @@ import (
 // scoreColumns reads a score with its outbox row (s = scores, o = outbox, b = set_by user).
 const scoreColumns = `s.id, s.link_id, s.user_id, COALESCE(s.activity_id, 0), s.score_given, s.score_maximum, s.activity_progress,
 	s.grading_progress, s.comment, s.timestamp_us, COALESCE(s.set_by, 0), COALESCE(b.name, ''), s.created_at,
-	o.state, o.attempts, o.next_attempt_ms, o.last_status, o.last_error, o.delivered_at`
+	o.state, o.attempts, o.next_attempt_ms, o.last_status, o.last_error, o.delivered_at, o.last_attempt_at`
 
 const scoreJoins = `FROM scores s JOIN outbox o ON o.score_id = s.id LEFT JOIN users b ON b.id = s.set_by`
 
@@ -28,11 +28,11 @@ func scanScoreAfter(row interface{ Scan(...any) error }, before ...any) (*model.
 		sc                 model.Score
 		given              sql.NullFloat64
 		tsUS, created, due int64
-		delivered          sql.NullInt64
+		delivered, tried   sql.NullInt64
 	)
 	dest := append(before, &sc.ID, &sc.LinkID, &sc.UserID, &sc.ActivityID, &given, &sc.ScoreMaximum, &sc.ActivityProgress,
 		&sc.GradingProgress, &sc.Comment, &tsUS, &sc.SetBy, &sc.SetByName, &created,
-		&sc.Delivery.State, &sc.Delivery.Attempts, &due, &sc.Delivery.LastStatus, &sc.Delivery.Error, &delivered)
+		&sc.Delivery.State, &sc.Delivery.Attempts, &due, &sc.Delivery.LastStatus, &sc.Delivery.Error, &delivered, &tried)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -47,6 +47,7 @@ func scanScoreAfter(row interface{ Scan(...any) error }, before ...any) (*model.
 		sc.Delivery.NextAttemptAt = &t
 	}
 	sc.Delivery.DeliveredAt = unixPtr(delivered)
+	sc.Delivery.LastAttemptAt = unixPtr(tried)
 	return &sc, nil
 }
 

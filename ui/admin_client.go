@@ -145,7 +145,9 @@ func (c *adminClient) Outbox(ctx context.Context) (o model.OutboxStatus, err err
 	return
 }
 
-// RetryOutbox requeues the given outbox items (nil: every one not delivered).
-func (c *adminClient) RetryOutbox(ctx context.Context, ids []int64) error {
-	return c.do(ctx, "POST", "/outbox/retry", map[string][]int64{"ids": ids}, nil)
+// RetryOutbox requeues the given outbox items (nil: every one not delivered);
+// for named items the answer has them as the LMS left them.
+func (c *adminClient) RetryOutbox(ctx context.Context, ids []int64) (out model.OutboxRetry, err error) {
+	err = c.do(ctx, "POST", "/outbox/retry", map[string][]int64{"ids": ids}, &out)
+	return
 }

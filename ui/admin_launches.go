@@ -22,29 +22,36 @@ func (c *adminConsole) renderLaunches() app.UI {
 			}
 			return out
 		}),
-		app.Table().ID("launches").Body(
-			app.Caption().Text("Launches, newest first"),
-			app.THead().Body(app.Tr().Body(th("Time"), th("Platform"), th("Deployment"), th("Message"), th("Result"), th("Debug"))),
-			app.TBody().Body(app.Range(c.launches).Slice(func(i int) app.UI {
-				l := c.launches[i]
-				if !c.matches(l.Platform, l.Issuer, l.DeploymentID, l.Check, l.MessageType) {
-					return nil
-				}
-				platform := l.Platform
-				if platform == "" {
-					platform = l.Issuer
-				}
-				return app.Tr().Class("launch-"+result(l)).Body(
-					app.Th().Attr("scope", "row").Body(localTime(l.CreatedAt)),
-					app.Td().Class("wrap").Text(platform), app.Td().Class("wrap").Text(l.DeploymentID), app.Td().Text(l.MessageType),
-					app.Td().Class("wrap").Text(result(l)+" "+l.Check),
-					app.Td().Class("actions").Body(app.If(!l.OK, func() app.UI {
-						return app.Button().Type("button").Class("secondary").Text("Debug").Aria("label", "Debug launch "+strconv.FormatInt(l.ID, 10)).
-							OnClick(func(ctx app.Context, e app.Event) { c.openDebugger(ctx, l.ID) }, app.EventScope(l.ID))
-					})),
-				)
-			})),
-		),
+		app.If(c.loaded == statusLoaded && len(c.launches) == 0, func() app.UI {
+			return app.P().ID("launches-empty").Text("No launches yet. They appear here when someone opens ltibox from an LMS.")
+		}).Else(func() app.UI { return c.launchesTable() }),
+	)
+}
+
+// launchesTable lists the launches, newest first.
+func (c *adminConsole) launchesTable() app.UI {
+	return app.Table().ID("launches").Body(
+		app.Caption().Text("Launches, newest first"),
+		app.THead().Body(app.Tr().Body(th("Time"), th("Platform"), th("Deployment"), th("Message"), th("Result"), th("Debug"))),
+		app.TBody().Body(app.Range(c.launches).Slice(func(i int) app.UI {
+			l := c.launches[i]
+			if !c.matches(l.Platform, l.Issuer, l.DeploymentID, l.Check, l.MessageType) {
+				return nil
+			}
+			platform := l.Platform
+			if platform == "" {
+				platform = l.Issuer
+			}
+			return app.Tr().Class("launch-"+result(l)).Body(
+				app.Th().Attr("scope", "row").Body(localTime(l.CreatedAt)),
+				app.Td().Class("wrap").Text(platform), app.Td().Class("wrap").Text(l.DeploymentID), app.Td().Text(l.MessageType),
+				app.Td().Class("wrap").Text(result(l)+" "+l.Check),
+				app.Td().Class("actions").Body(app.If(!l.OK, func() app.UI {
+					return app.Button().Type("button").Class("secondary").Text("Debug").Aria("label", "Debug launch "+strconv.FormatInt(l.ID, 10)).
+						OnClick(func(ctx app.Context, e app.Event) { c.openDebugger(ctx, l.ID) }, app.EventScope(l.ID))
+				})),
+			)
+		})),
 	)
 }
 

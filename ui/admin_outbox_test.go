@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,9 +50,9 @@ func TestAdminOutbox_CourseAndPlatform(t *testing.T) {
 
 	rows := c.outboxRows()
 	for _, want := range [][]string{
-		{"id", "user", "platform", "course", "line_item", "score", "state", "attempts", "next_attempt", "error"},
-		{"1", "Sam Lee", "Riverside Moodle", "Biology 101", "Quiz 1", "—", "retrying", "2", "2026-03-01T09:01:35Z", "Service Unavailable"},
-		{"2", "Sam Lee", "Hillside Canvas", "Chemistry 2", "Quiz 1", "—", "failed", "1", "", "Line item not found"},
+		{"id", "user", "platform", "course", "line_item", "score", "state", "attempts", "last_attempt", "next_attempt", "error"},
+		{"1", "Sam Lee", "Riverside Moodle", "Biology 101", "Quiz 1", "—", "retrying", "2", "", "2026-03-01T09:01:35Z", "Service Unavailable"},
+		{"2", "Sam Lee", "Hillside Canvas", "Chemistry 2", "Quiz 1", "—", "failed", "1", "", "", "Line item not found"},
 	} {
 		if !slices.ContainsFunc(rows, func(r []string) bool { return slices.Equal(r, want) }) {
 			t.Errorf("CSV lacks %q:\n%q", want, rows)
@@ -76,4 +78,95 @@ func TestAdminOutbox_RetryNamesWhoseScore(t *testing.T) {
 	if got := outboxRetryLabel(model.OutboxItem{Subject: "s9"}); got != "Retry score of s9" {
 		t.Errorf("label of a bare item = %q", got)
 	}
+}
+
+// TestAdminOutbox_LastAttempt: each row shows when ltibox last tried the
+// score, in the reader's local time ("never" when not tried yet): a failed
+// score shows no next attempt, and after a Retry that failed again its
+// attempts and words are as before, so only this time tells it was tried.
+// The CSV has it in RFC 3339 UTC.
+func TestAdminOutbox_LastAttempt(t *testing.T) {
+	c := outboxConsole()
+	tried := time.Date(2026, 3, 1, 9, 3, 7, 0, time.UTC)
+	c.outbox.Items[0].Score.Delivery.NextAttemptAt = nil // only the last attempt's <time> below
+	c.outbox.Items[0].Score.Delivery.State = model.DeliveryPending
+	c.outbox.Items[0].Score.Delivery.Attempts = 0
+	c.outbox.Items[1].Score.Delivery.LastAttemptAt = &tried
+	got := render(t, c)
+	mustContain(t, got, `<th scope="col">Last attempt</th>`, `<td class="last-attempt">never</td>`)
+	mustShowLocal(t, got, "2 Jan 2006, 15:04:05", tried)
+	rows := c.outboxRows()
+	want := []string{"2", "Sam Lee", "Hillside Canvas", "Chemistry 2", "Quiz 1", "—", "failed", "1", "2026-03-01T09:03:07Z", "", "Line item not found"}
+	if !slices.ContainsFunc(rows, func(r []string) bool { return slices.Equal(r, want) }) {
+		t.Errorf("CSV lacks %q:\n%q", want, rows)
+	}
+}
+
+// TestAdminOutbox_RetryStatusSaysWhatHappened: after Retry on one score the
+// status says what the LMS answered this time, not a bare "Requeued.".
+func TestAdminOutbox_RetryStatusSaysWhatHappened(t *testing.T) {
+	at := time.Date(2026, 3, 1, 9, 3, 7, 0, time.UTC)
+	next := at.Add(time.Minute)
+	local := func(t time.Time) string { return t.Local().Format("2 Jan 2006, 15:04:05") }
+	item := func(d model.Delivery) model.OutboxRetry {
+		return model.OutboxRetry{Requeued: 1, Items: []model.OutboxItem{{ID: 2, Score: model.Score{Delivery: d}}}}
+	}
+	for _, tc := range []struct {
+		name string
+		in   model.OutboxRetry
+		want string
+	}{
+		{"delivered", item(model.Delivery{State: model.DeliveryDelivered, Attempts: 1, LastAttemptAt: &at}), "Sent again at " + local(at) + ": delivered."},
+		{"refused again", item(model.Delivery{State: model.DeliveryFailed, Attempts: 1, LastAttemptAt: &at, Error: "Line item not found (HTTP 404)"}),
+			"Sent again at " + local(at) + "; refused again: Line item not found (HTTP 404)."},
+		{"held", item(model.Delivery{State: model.DeliveryRetrying, Attempts: 1, LastAttemptAt: &at, NextAttemptAt: &next, Error: "Service Unavailable"}),
+			"Sent again at " + local(at) + "; the LMS did not take it (Service Unavailable); ltibox tries again at " + local(next) + "."},
+		{"no answer yet", item(model.Delivery{State: model.DeliveryPending}), "Queued to send again; the LMS has not answered yet. Reload the page to see its answer."},
+		{"gone", model.OutboxRetry{}, "Nothing to send again: the score was delivered meanwhile."},
+	} {
+		if got := outboxRetryStatus(tc.in); got != tc.want {
+			t.Errorf("%s: status %q, want %q", tc.name, got, tc.want)
+		}
+		if strings.Contains(outboxRetryStatus(tc.in), "Requeued") {
+			t.Errorf("%s: a bare Requeued", tc.name)
+		}
+	}
+}
+
+// TestAdminOutbox_Empty: with nothing waiting the page says so in a sentence
+// instead of a bare table header, and Retry all is disabled with the reason;
+// with a failed score it is enabled.
+func TestAdminOutbox_Empty(t *testing.T) {
+	c := newAdminConsole(PathAdminOutbox)
+	c.auth, c.loaded = authReady, statusLoaded
+	c.outbox = model.OutboxStatus{Counts: map[string]int{model.DeliveryDelivered: 3}, Items: []model.OutboxItem{}}
+	got := render(t, c)
+	mustContain(t, got, "Nothing is waiting for the gradebook.", "Nothing to retry: no score has failed or is waiting to be tried again.")
+	mustNotContain(t, got, `<table`, "Scores not delivered yet")
+	mustTag(t, got, "retry-all", "disabled", `aria-describedby="retry-all-why"`)
+	mustTag(t, got, "retry-all-why")
+
+	got = render(t, outboxConsole())
+	mustContain(t, got, `id="outbox"`, "Scores not delivered yet")
+	mustNotContain(t, got, "Nothing is waiting for the gradebook.", "Nothing to retry", "retry-all-why")
+	if tag := regexp.MustCompile(`<button [^>]*id="retry-all"[^>]*>`).FindString(got); tag == "" || regexp.MustCompile(`\sdisabled(\s|>|=)`).MatchString(tag) {
+		t.Errorf("Retry all with a failed score: %q, want an enabled button", tag)
+	}
+}
+
+// TestAdminLaunches_Empty: no launches yet reads as a sentence, not a bare
+// table header; launches show in the table.
+func TestAdminLaunches_Empty(t *testing.T) {
+	c := newAdminConsole(PathAdminLaunches)
+	c.auth, c.loaded = authReady, statusLoaded
+	got := render(t, c)
+	mustContain(t, got, "No launches yet.")
+	mustNotContain(t, got, `<table`, "Launches, newest first")
+
+	c = newAdminConsole(PathAdminLaunches)
+	c.auth, c.loaded = authReady, statusLoaded
+	c.launches = []model.LaunchAttempt{{ID: 1, OK: true, Platform: "Riverside Moodle", CreatedAt: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}}
+	got = render(t, c)
+	mustContain(t, got, `id="launches"`, "Riverside Moodle")
+	mustNotContain(t, got, "No launches yet.")
 }

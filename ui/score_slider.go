@@ -227,7 +227,10 @@ func delivery(sc *model.Score, maxScore float64) []app.UI {
 		}
 		return []app.UI{app.Text(saved + "at "), localTime(*d.NextAttemptAt), app.Text(". Your score is safe.")}
 	case model.DeliveryFailed:
-		return []app.UI{app.Text("Saved in ltibox: " + what + ", but the gradebook refused it: " + d.Error + " Tell your instructor; they can send it again from the grading view.")}
+		// The LMS's words are about the platform's setup (client ID, keys),
+		// which a learner cannot act on: the grading view and the console
+		// show them; the learner hears what it means for them.
+		return []app.UI{app.Text("Your score (" + what + ") is saved in ltibox. The course gradebook did not accept it yet; your instructor can see why and send it again.")}
 	case model.DeliveryDelivered:
 		return []app.UI{app.Text("Sent to the gradebook: " + what + ".")}
 	}

@@ -35,8 +35,12 @@ func TestScoreSlider_States(t *testing.T) {
 			[]string{`aria-valuetext="7 out of 10"`, "Saved: 7 out of 10. Sending it to the gradebook"}, nil},
 		{"retrying", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Score: score(model.DeliveryRetrying, "HTTP 503")}},
 			[]string{"ltibox will try again at", "HTTP 503", "Your score is safe"}, nil},
-		{"failed", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Score: score(model.DeliveryFailed, "the LMS refused the token.")}},
-			[]string{"the gradebook refused it: the LMS refused the token.", "alert-error"}, nil},
+		// The LMS's words about platform setup are for the instructor and the
+		// admin; the learner gets a plain sentence they can act on.
+		{"failed", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Score: score(model.DeliveryFailed,
+			"The LMS refused ltibox an access token: check the client ID, the tool's public key (JWKS URL) (HTTP 404): 404 page not found")}},
+			[]string{"Your score (7 out of 10) is saved in ltibox. The course gradebook did not accept it yet; your instructor can see why and send it again.", "alert-error"},
+			[]string{"access token", "client ID", "JWKS", "HTTP 404", "404 page not found"}},
 		{"sent", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Score: score(model.DeliveryDelivered, "")}},
 			[]string{"Sent to the gradebook: 7 out of 10."}, nil},
 		{"submitting", &scoreSlider{status: statusLoaded, submitting: true, view: model.GradeView{Enabled: true, ScoreMaximum: 10}},

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -51,6 +52,21 @@ func TestConsole_OutboxStatusAndRetry(t *testing.T) {
 	}
 	if counts, _ := h.db.CountOutbox(context.Background()); counts[model.DeliveryFailed] != total {
 		t.Errorf("a refused retry changed the outbox: %v", counts)
+	}
+	// Retrying one score while the LMS still refuses answers with what the
+	// LMS said this time, and when: the retry is not silently a no-op.
+	one := st.Items[0]
+	resp, body = h.consoleCall("POST", "/api/admin/outbox/retry", cookie, csrf, fmt.Sprintf(`{"ids":[%d]}`, one.ID))
+	var again model.OutboxRetry
+	if err := json.Unmarshal([]byte(body), &again); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("retry one: %d %s", resp.StatusCode, body)
+	}
+	if len(again.Items) != 1 || again.Requeued != 1 {
+		t.Fatalf("retry one answered %s, want the item as the LMS left it", body)
+	}
+	if d := again.Items[0].Score.Delivery; d.State != model.DeliveryFailed || d.Attempts != 1 || d.LastStatus != 400 || d.LastAttemptAt == nil ||
+		(one.Score.Delivery.LastAttemptAt != nil && d.LastAttemptAt.Before(*one.Score.Delivery.LastAttemptAt)) {
+		t.Errorf("after retrying one while the LMS refuses: %+v (before: %+v)", d, one.Score.Delivery)
 	}
 	h.lms.EndOutage()
 	if resp, body := h.consoleCall("POST", "/api/admin/outbox/retry", cookie, csrf, ""); resp.StatusCode != 200 || !strings.Contains(body, `"requeued":`) {

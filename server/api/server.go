@@ -35,6 +35,9 @@ type Config struct {
 	// RegisterPerMinute is how many dynamic registration requests one address
 	// may send per minute (default 20; an attempt takes two). Issue 6.
 	RegisterPerMinute int
+	// OutboxRetryWait is how long a retry of named outbox items waits for
+	// the LMS's answer before answering "queued" (default 10 s).
+	OutboxRetryWait time.Duration
 }
 
 // Server wires the store and the LTI tool to Fiber.
@@ -62,6 +65,9 @@ func New(cfg Config, db *sqlite.DB, tool *lti.Tool) (*Server, error) {
 	}
 	if cfg.MaxBodySize == 0 {
 		cfg.MaxBodySize = 1 << 20
+	}
+	if cfg.OutboxRetryWait == 0 {
+		cfg.OutboxRetryWait = 10 * time.Second
 	}
 	if cfg.RosterMaxAge == 0 {
 		cfg.RosterMaxAge = defaultRosterMaxAge

@@ -197,3 +197,11 @@ type OutboxStatus struct {
 	Counts map[string]int `json:"counts"`
 	Items  []OutboxItem   `json:"items"`
 }
+
+// OutboxRetry answers a retry of named outbox items: how many were queued
+// again, and those items as they stand once the LMS answered (still pending
+// if it did not answer in time).
+type OutboxRetry struct {
+	Requeued int          `json:"requeued"`
+	Items    []OutboxItem `json:"items,omitempty"`
+}

@@ -37,6 +37,9 @@ type Delivery struct {
 	LastStatus    int        `json:"lastStatus,omitempty"`
 	Error         string     `json:"error,omitempty"` // the LMS's own words
 	DeliveredAt   *time.Time `json:"deliveredAt,omitempty"`
+	// LastAttemptAt is when ltibox last tried to deliver the score (nil:
+	// never). A retry keeps it, so a person sees the score was tried again.
+	LastAttemptAt *time.Time `json:"lastAttemptAt,omitempty"`
 }
 
 // ScoreTarget is where a link's scores go in the LMS, kept with every queued
