@@ -101,8 +101,13 @@ func (p *activityPage) assign(ctx app.Context, e app.Event) {
 				p.notice = model.ErrorMessage(err)
 				return
 			}
-			if p.changing { // the chooser and its Save go: back to the button that opened it
+			// The chooser and its Save go: the focus goes back to the button
+			// that opened it or, when the link was first set up (nothing opened
+			// the chooser), to the heading of the activity it now opens.
+			if p.changing {
 				p.focusAfterRender("change-activity")
+			} else {
+				p.focusAfterRender("activity-title")
 			}
 			p.link, p.changing = link, false
 			p.notice = fmt.Sprintf("This link now opens %q for everyone in the course.", link.Activity.Title)
@@ -134,7 +139,7 @@ func (p *activityPage) Render() app.UI {
 	}
 	return app.Main().ID("main").Class("activity").DataSet("status", p.status.String()).Body(
 		app.If(p.status == statusLoaded, func() app.UI { return p.renderFacts() }),
-		app.H1().ID("activity-title").Text(heading),
+		app.H1().ID("activity-title").TabIndex(-1).Text(heading), // takes the focus after the first set-up (assign)
 		app.P().ID("status").Class(statusClass).Role("status").Aria("live", "polite").Text(statusText),
 		app.If(p.status == statusLoaded, func() app.UI { return p.renderLoaded() }),
 		wasmReady(p.mounted),

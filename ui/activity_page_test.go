@@ -25,7 +25,9 @@ func TestActivityPage(t *testing.T) {
 
 	t.Run("student sees title and instructions; graded slot for graded", func(t *testing.T) {
 		got := render(t, page(student, model.LinkActivity{SetUp: true, Activity: &q}))
-		mustContain(t, got, `<h1 id="activity-title">Self-assessment</h1>`, "<p>Move the slider.</p>", `id="graded-slot"`, `data-activity="2"`, ">Learner<")
+		// The heading takes the focus after a first set-up (tabindex); attributes
+		// render in no fixed order, so id and text are checked apart.
+		mustContain(t, got, `id="activity-title"`, `tabindex="-1"`, `>Self-assessment</h1>`, "<p>Move the slider.</p>", `id="graded-slot"`, `data-activity="2"`, ">Learner<")
 		mustNotContain(t, got, "Instructor view", `id="change-activity"`)
 		r := reading
 		got = render(t, page(student, model.LinkActivity{SetUp: true, Activity: &r}))
@@ -39,7 +41,7 @@ func TestActivityPage(t *testing.T) {
 
 	t.Run("student on an unset link is told to ask", func(t *testing.T) {
 		got := render(t, page(student, model.LinkActivity{LinkTitle: "Week 3"}))
-		mustContain(t, got, "<h1 id=\"activity-title\">Week 3</h1>", model.MsgActivityNotSetUp)
+		mustContain(t, got, `id="activity-title"`, ">Week 3</h1>", model.MsgActivityNotSetUp)
 		mustNotContain(t, got, `id="chooser"`)
 	})
 

@@ -163,7 +163,7 @@ func (c *adminConsole) renderPlatforms() app.UI {
 					app.Td().Class("bindings").Text(bindingSummary(p.Bindings)),
 					app.Td().Class("actions").Body(
 						app.Button().Type("button").Class("secondary").Text("Setup").Aria("label", "Show setup for "+p.Name).
-							OnClick(func(ctx app.Context, e app.Event) { c.shown = id; c.clearCopyMsg() }, scope),
+							OnClick(func(ctx app.Context, e app.Event) { c.openSetup(id) }, scope),
 						app.Button().Type("button").Class("secondary").Text("Edit").Aria("label", "Edit "+p.Name).
 							OnClick(func(ctx app.Context, e app.Event) { c.openEdit(id) }, scope),
 						app.Button().Type("button").Class("secondary").Text(toggle).Aria("label", toggle+" "+p.Name).
@@ -380,7 +380,7 @@ func (c *adminConsole) renderSetup() app.UI {
 		copyMsg = c.copyMsg
 	}
 	return app.Section().ID("setup").Class("setup").Aria("labelledby", "setup-heading").Body(
-		app.H2().ID("setup-heading").Text("Set up ltibox in "+p.Name),
+		app.H2().ID("setup-heading").TabIndex(-1).Text("Set up ltibox in "+p.Name),
 		app.P().ID("setup-intro").Text("In "+p.Name+", open the page for adding an LTI 1.3 tool and copy each value below into the matching field there."),
 		// Empty for an LMS ltibox knows nothing about: the instruction above says it all.
 		app.If(p.Setup.Where != "", func() app.UI { return app.P().Class("where").Text("Where to find that page: " + p.Setup.Where) }),
@@ -391,6 +391,46 @@ func (c *adminConsole) renderSetup() app.UI {
 		app.Textarea().ID("setup-json").ReadOnly(true).Rows(14).Text(p.Setup.JSON),
 		app.P().Body(c.copyButton(setupJSON(p.Setup))),
 		app.If(p.Setup.Hint != "", func() app.UI { return app.P().Class("note").Text(p.Setup.Hint) }),
-		app.Button().Type("button").ID("close-setup").Class("secondary").Text("Close setup").OnClick(func(ctx app.Context, e app.Event) { c.shown = 0; c.clearCopyMsg() }),
+		app.Button().Type("button").ID("close-setup").Class("secondary").Text("Close setup").OnClick(func(ctx app.Context, e app.Event) { c.closeSetup() }),
 	)
+}
+
+// openSetup shows the setup panel of the platform with the id and moves the
+// keyboard focus to its heading, so that a screen reader reads it from the
+// top (the panel opens above the table, away from the Setup button).
+func (c *adminConsole) openSetup(id int64) {
+	c.shown = id
+	c.clearCopyMsg()
+	c.focusAfterRender(func(doc app.Value) app.Value { return doc.Call("getElementById", "setup-heading") })
+}
+
+// closeSetup closes the setup panel and gives the focus back to the Setup
+// button of its platform's row: the Close setup button goes with the panel,
+// and Chromium would drop the focus to <body>. If a search now hides that
+// row, the search box takes the focus instead.
+func (c *adminConsole) closeSetup() {
+	id := c.shown
+	c.shown = 0
+	c.clearCopyMsg()
+	c.focusAfterRender(func(doc app.Value) app.Value {
+		el := doc.Call("querySelector", `#platforms tr[data-platform="`+strconv.FormatInt(id, 10)+`"] button[aria-label^="Show setup for "]`)
+		if !el.Truthy() {
+			el = doc.Call("getElementById", "platform-search")
+		}
+		return el
+	})
+}
+
+// focusAfterRender focuses the element find returns once the console has
+// re-rendered. It defers on the console's own context (see closeDebugger):
+// go-app skips a Defer whose element (the button pressed) is gone by then.
+func (c *adminConsole) focusAfterRender(find func(doc app.Value) app.Value) {
+	if !c.mounted { // natively (unit tests) there is no page
+		return
+	}
+	c.mctx.Defer(func(app.Context) {
+		if el := find(app.Window().Get("document")); el.Truthy() {
+			el.Call("focus")
+		}
+	})
 }

@@ -98,8 +98,9 @@ func (p *gradingPage) pollWhileInFlight(app.Context) {
 
 // run performs one toolbar action off the UI goroutine and reloads the view in
 // the same goroutine: a handler's ctx ends when its element goes away, so the
-// reload must not start from a Dispatch that removed it.
-func (p *gradingPage) run(ctx app.Context, name, progress string, do func(c *client) (string, error)) {
+// reload must not start from a Dispatch that removed it. done, if not nil,
+// runs on the UI goroutine once the action succeeded.
+func (p *gradingPage) run(ctx app.Context, name, progress string, do func(c *client) (string, error), done func()) {
 	if p.busy != "" {
 		return
 	}
@@ -122,8 +123,8 @@ func (p *gradingPage) run(ctx app.Context, name, progress string, do func(c *cli
 				return
 			}
 			p.message = msg
-			if name == "save" {
-				p.editing = 0
+			if done != nil {
+				done()
 			}
 			if lerr == nil {
 				p.view = v
@@ -152,8 +153,19 @@ func (p *gradingPage) onSendPending(ctx app.Context, e app.Event) {
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("%d score(s) queued for the gradebook. Their status updates below.", r.Count), nil
-	})
+		return sentPendingMessage(r.Count), nil
+	}, nil)
+}
+
+// sentPendingMessage reports what Send all pending queued.
+func sentPendingMessage(n int) string {
+	switch n {
+	case 0:
+		return "Nothing was waiting to be sent."
+	case 1:
+		return "1 score queued for the gradebook. Its status updates below."
+	}
+	return fmt.Sprintf("%d scores queued for the gradebook. Their status updates below.", n)
 }
 
 func (p *gradingPage) onReadBack(ctx app.Context, e app.Event) {
@@ -198,7 +210,7 @@ func (p *gradingPage) onDownload(ctx app.Context, e app.Event) {
 		}
 		downloadText("grades.csv", "text/csv", text)
 		return "Downloaded grades.csv.", nil
-	})
+	}, nil)
 }
 
 // downloadText saves text as a file through a Blob URL (the API needs the
@@ -227,9 +239,46 @@ func (p *gradingPage) onEdit(ctx app.Context, e app.Event) {
 			p.editScore = formatScore(*r.Score.ScoreGiven)
 		}
 	}
+	// The form opens below the table, away from the button: take the
+	// keyboard focus to its first field.
+	p.focusAfterRender(func(doc app.Value) app.Value { return doc.Call("getElementById", "edit-score") })
 }
 
-func (p *gradingPage) onCancel(ctx app.Context, e app.Event) { p.editing = 0 }
+// onCancel closes the edit form unsaved and gives the focus back to the
+// row's Edit button.
+func (p *gradingPage) onCancel(ctx app.Context, e app.Event) {
+	id := p.editing
+	p.editing = 0
+	p.focusEditButton(id)
+}
+
+// focusEditButton focuses, after the re-render, the Edit button of the
+// learner with the id (the edit form and its buttons are gone by then, and
+// Chromium would drop the focus to <body>). If a search hides that row, the
+// search box takes the focus instead.
+func (p *gradingPage) focusEditButton(id int64) {
+	p.focusAfterRender(func(doc app.Value) app.Value {
+		el := doc.Call("querySelector", `#grading-table tr[data-user="`+strconv.FormatInt(id, 10)+`"] button[aria-label^="Edit the score of "]`)
+		if !el.Truthy() {
+			el = doc.Call("getElementById", "grading-search")
+		}
+		return el
+	})
+}
+
+// focusAfterRender focuses the element find returns once the page has
+// re-rendered, deferred on the page's own context: go-app skips a Defer whose
+// element (the button pressed) is gone by then. Natively it does nothing.
+func (p *gradingPage) focusAfterRender(find func(doc app.Value) app.Value) {
+	if !p.mounted {
+		return
+	}
+	p.mctx.Defer(func(app.Context) {
+		if el := find(app.Window().Get("document")); el.Truthy() {
+			el.Call("focus")
+		}
+	})
+}
 
 func (p *gradingPage) onEditScore(ctx app.Context, e app.Event) {
 	p.editScore = ctx.JSSrc().Get("value").String()
@@ -254,6 +303,13 @@ func (p *gradingPage) onSave(ctx app.Context, e app.Event) {
 			return "", err
 		}
 		return "Score saved and queued for the gradebook.", nil
+	}, func() {
+		// The form closes (unless another learner's is open by now): back
+		// to the row's Edit button.
+		if p.editing == in.UserID {
+			p.editing = 0
+			p.focusEditButton(in.UserID)
+		}
 	})
 }
 
@@ -336,12 +392,17 @@ func (p *gradingPage) renderLoaded() []app.UI {
 	if p.alert {
 		cls = "status alert alert-error"
 	}
+	// While an action runs the other buttons are disabled; the one pressed
+	// is only aria-disabled (its handler ignores presses meanwhile): Chromium
+	// moves the focus off a disabled button to <body>, and the keyboard user
+	// would lose their place.
 	busy := func(b app.HTMLButton, name string) app.HTMLButton {
-		if p.busy != "" {
+		switch p.busy {
+		case "":
+		case name:
+			b = b.Aria("disabled", "true").Aria("busy", "true")
+		default:
 			b = b.Disabled(true)
-		}
-		if p.busy == name {
-			b = b.Aria("busy", "true")
 		}
 		return b
 	}
@@ -421,7 +482,7 @@ func (p *gradingPage) renderRow(r model.GradebookRow, showRB bool) app.UI {
 		if sc.ScoreGiven != nil {
 			score = formatScore(*sc.ScoreGiven) + " / " + formatScore(sc.ScoreMaximum)
 		}
-		progress = sc.ActivityProgress
+		progress = progressText(sc.ActivityProgress, sc.GradingProgress)
 		if sc.Comment != "" {
 			progress += " — comment: " + sc.Comment
 		}
@@ -497,8 +558,8 @@ func (p *gradingPage) renderEdit() app.UI {
 		}
 	}
 	save := app.Button().Type("submit").ID("edit-save").Text("Save score")
-	if p.busy == "save" {
-		save = save.Disabled(true).Aria("busy", "true")
+	if p.busy == "save" { // aria-disabled, not disabled: it keeps the focus (see busy in renderLoaded)
+		save = save.Aria("disabled", "true").Aria("busy", "true")
 	}
 	return app.Form().ID("edit-form").OnSubmit(p.onSave).Body(
 		app.FieldSet().Body(
@@ -521,4 +582,44 @@ func (p *gradingPage) renderEdit() app.UI {
 			),
 		),
 	)
+}
+
+// activityProgressWords and gradingProgressWords put the AGS
+// activityProgress and gradingProgress values in words.
+var (
+	activityProgressWords = map[string]string{
+		"Initialized": "Not started",
+		"Started":     "Started",
+		"InProgress":  "In progress",
+		"Submitted":   "Submitted",
+		"Completed":   "Completed",
+	}
+	gradingProgressWords = map[string]string{
+		"Pending":       "grading pending",
+		"PendingManual": "pending manual grading",
+		"Failed":        "grading failed",
+	}
+)
+
+// progressText is the Progress column: the learner's progress in words, with
+// the grading progress after it when it is worth saying (FullyGraded shows as
+// the score, NotReady as the progress). Values ltibox does not know are shown
+// as they are.
+func progressText(activity, grading string) string {
+	text, ok := activityProgressWords[activity]
+	if !ok {
+		text = activity
+	}
+	g, ok := gradingProgressWords[grading]
+	switch {
+	case !ok:
+	case text == "":
+		text = strings.ToUpper(g[:1]) + g[1:]
+	default:
+		text += ", " + g
+	}
+	if text == "" {
+		return "—"
+	}
+	return text
 }
