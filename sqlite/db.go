@@ -58,7 +58,9 @@ func Open(path string) (*DB, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	dsn := "file:" + path + "?" + q.Encode()
+	// The path is escaped: in a file: URI, "#" would end it and "?" start the
+	// query, so a data directory such as "/srv/ltibox#2" opened "/srv/ltibox".
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 	sqldb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
