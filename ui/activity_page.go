@@ -368,16 +368,7 @@ func (p *activityPage) cancelChooser(ctx app.Context, e app.Event) {
 
 // focusAfterRender focuses the element with the id once the page has
 // re-rendered (see mctx); natively, with no page, it does nothing.
-func (p *activityPage) focusAfterRender(id string) {
-	if !p.mounted {
-		return
-	}
-	p.mctx.Defer(func(app.Context) {
-		if el := app.Window().GetElementByID(id); el.Truthy() {
-			el.Call("focus")
-		}
-	})
-}
+func (p *activityPage) focusAfterRender(id string) { focusLater(p.mounted, p.mctx, byID(id)) }
 
 func (p *activityPage) renderChooser(legend string) app.UI {
 	if len(p.choices) == 0 {

@@ -229,7 +229,7 @@ func (c *adminConsole) reload(ctx app.Context) {
 			c.loaded = statusLoaded
 			if id := c.focusAfterLoad; id != "" {
 				c.focusAfterLoad = ""
-				c.mctx.Defer(func(app.Context) { focusByID(id) })
+				c.focusAfterRender(byID(id))
 			}
 		})
 	})

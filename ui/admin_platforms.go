@@ -401,7 +401,7 @@ func (c *adminConsole) renderSetup() app.UI {
 func (c *adminConsole) openSetup(id int64) {
 	c.shown = id
 	c.clearCopyMsg()
-	c.focusAfterRender(func(doc app.Value) app.Value { return doc.Call("getElementById", "setup-heading") })
+	c.focusAfterRender(byID("setup-heading"))
 }
 
 // closeSetup closes the setup panel and gives the focus back to the Setup
@@ -425,12 +425,5 @@ func (c *adminConsole) closeSetup() {
 // re-rendered. It defers on the console's own context (see closeDebugger):
 // go-app skips a Defer whose element (the button pressed) is gone by then.
 func (c *adminConsole) focusAfterRender(find func(doc app.Value) app.Value) {
-	if !c.mounted { // natively (unit tests) there is no page
-		return
-	}
-	c.mctx.Defer(func(app.Context) {
-		if el := find(app.Window().Get("document")); el.Truthy() {
-			el.Call("focus")
-		}
-	})
+	focusLater(c.mounted, c.mctx, find)
 }

@@ -2,13 +2,22 @@ package ui
 
 import "github.com/maxence-charriere/go-app/v10/pkg/app"
 
-// focusByID moves the keyboard focus to the element with the id, if it is
-// on the page. Call it after the render that draws the element (ctx.Defer).
-func focusByID(id string) {
-	if !app.IsClient {
+// focusLater focuses the element find returns once the component has
+// re-rendered. It defers on the component's own context (mctx): go-app skips
+// a Defer whose element (the button pressed, a closed panel) is gone by then.
+// Natively (unit tests, prerender) there is no page and it does nothing.
+func focusLater(mounted bool, mctx app.Context, find func(doc app.Value) app.Value) {
+	if !mounted || !app.IsClient {
 		return
 	}
-	if el := app.Window().GetElementByID(id); el.Truthy() {
-		el.Call("focus")
-	}
+	mctx.Defer(func(app.Context) {
+		if el := find(app.Window().Get("document")); el.Truthy() {
+			el.Call("focus")
+		}
+	})
+}
+
+// byID finds the element with the id, for focusLater.
+func byID(id string) func(doc app.Value) app.Value {
+	return func(doc app.Value) app.Value { return doc.Call("getElementById", id) }
 }

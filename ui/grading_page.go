@@ -270,14 +270,7 @@ func (p *gradingPage) focusEditButton(id int64) {
 // re-rendered, deferred on the page's own context: go-app skips a Defer whose
 // element (the button pressed) is gone by then. Natively it does nothing.
 func (p *gradingPage) focusAfterRender(find func(doc app.Value) app.Value) {
-	if !p.mounted {
-		return
-	}
-	p.mctx.Defer(func(app.Context) {
-		if el := find(app.Window().Get("document")); el.Truthy() {
-			el.Call("focus")
-		}
-	})
+	focusLater(p.mounted, p.mctx, find)
 }
 
 func (p *gradingPage) onEditScore(ctx app.Context, e app.Event) {
