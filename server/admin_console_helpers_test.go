@@ -14,6 +14,7 @@ import (
 
 	"github.com/ltibox/ltibox/server/browsertest"
 	"github.com/ltibox/ltibox/server/lti/ltitest"
+	"github.com/ltibox/ltibox/server/model"
 )
 
 // console is the admin console in headless Chromium, signed in through
@@ -158,3 +159,18 @@ func (c *console) demoLaunchesFrom(deps ...string) {
 
 // platformPath is the admin API path of the platform.
 func platformPath(id int64) string { return "/platforms/" + strconv.FormatInt(id, 10) }
+
+// failedLaunch launches from deployment 9, which the demo LMS offers and
+// ltibox does not know, and returns that refused launch from the admin API.
+func (c *console) failedLaunch() model.LaunchAttempt {
+	c.t.Helper()
+	c.demoLaunchesFrom("9")
+	if st, _ := c.launch("9"); st != http.StatusForbidden {
+		c.t.Fatalf("launch from an unknown deployment = %d, want 403", st)
+	}
+	var launches []model.LaunchAttempt
+	if st := c.api("GET", "/launches", &launches); st != 200 || len(launches) == 0 || launches[0].OK {
+		c.t.Fatalf("admin API launches: %d %+v", st, launches)
+	}
+	return launches[0]
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"strconv"
 	"testing"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ltibox/ltibox/server/browsertest"
-	"github.com/ltibox/ltibox/server/model"
 )
 
 // TestConsole_CloseDebuggerReturnsFocus: the debugger names the platform as
@@ -19,15 +17,7 @@ import (
 // <body> at the top of the page.
 func TestConsole_CloseDebuggerReturnsFocus(t *testing.T) {
 	c := openConsole(t, "/admin/launches")
-	c.demoLaunchesFrom("9")
-	if st, _ := c.launch("9"); st != http.StatusForbidden {
-		t.Fatalf("launch from an unknown deployment = %d, want 403", st)
-	}
-	var launches []model.LaunchAttempt
-	if st := c.api("GET", "/launches", &launches); st != 200 || len(launches) == 0 || launches[0].OK {
-		t.Fatalf("admin API launches: %d %+v", st, launches)
-	}
-	l := launches[0]
+	l := c.failedLaunch()
 	debug := "Debug launch " + strconv.FormatInt(l.ID, 10)
 	var name, ids, focused string
 	c.run("open the debugger with the keyboard",

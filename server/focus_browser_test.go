@@ -60,12 +60,7 @@ func TestConsole_SetupPanelFocus(t *testing.T) {
 // row's Edit button; Send all pending keeps it (on the button or its status
 // line), and says so when nothing was waiting.
 func TestGrading_FocusFollowsEdits(t *testing.T) {
-	a, base, stop := startApp(t, t.TempDir(), true)
-	t.Cleanup(stop) // after the browser closes (cleanups run last-in first-out)
-	scoreAsStudent(t, a, base, 7)
-	ctx := browsertest.New(t)
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	ctx, _, base := scoredInBrowser(t)
 	const edit = "Edit the score of Ada Lovelace"
 	row := `[...d.querySelectorAll('#grading-table tbody tr')].find(r => r.innerText.includes('Ada Lovelace'))`
 	run := func(step string, actions ...chromedp.Action) {

@@ -159,13 +159,7 @@ func mapDemoLink(t *testing.T, a *app) {
 // the demo LMS, finds the student's score, corrects it with a comment using
 // the keyboard, and reads the gradebook back.
 func TestGrading_InstructorInBrowser(t *testing.T) {
-	a, base, stop := startApp(t, t.TempDir(), true)
-	t.Cleanup(stop) // after the browser closes (cleanups run last-in first-out)
-	// The student scores 7 first.
-	scoreAsStudent(t, a, base, 7)
-	ctx := browsertest.New(t)
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	ctx, a, base := scoredInBrowser(t) // the student scores 7 first
 	downloads := t.TempDir()
 	row := `[...d.querySelectorAll('#grading-table tbody tr')].find(r => r.innerText.includes('Ada Lovelace'))`
 	var text, status string

@@ -68,18 +68,11 @@ func TestConsole_TableWordsNotSplit(t *testing.T) {
 // table), not back to <body>.
 func TestConsole_DebugMovesFocusToDebugger(t *testing.T) {
 	c := openConsole(t, "/admin/launches")
-	c.demoLaunchesFrom("9")
-	if st, _ := c.launch("9"); st != http.StatusForbidden {
-		t.Fatalf("launch from an unknown deployment = %d, want 403", st)
-	}
-	var launches []model.LaunchAttempt
-	if st := c.api("GET", "/launches", &launches); st != 200 || len(launches) == 0 || launches[0].OK {
-		t.Fatalf("admin API launches: %d %+v", st, launches)
-	}
+	l := c.failedLaunch()
 	var focused string
 	c.run("debug with the keyboard",
 		c.reload(),
-		browsertest.Press("button", "Debug launch "+strconv.FormatInt(launches[0].ID, 10)),
+		browsertest.Press("button", "Debug launch "+strconv.FormatInt(l.ID, 10)),
 		chromedp.WaitVisible(`#debugger`),
 		chromedp.Poll(`document.getElementById('debugger').contains(document.activeElement)`, nil, chromedp.WithPollingTimeout(5*time.Second)),
 		chromedp.Evaluate(`document.activeElement.id`, &focused),
@@ -92,12 +85,7 @@ func TestConsole_DebugMovesFocusToDebugger(t *testing.T) {
 // TestGrading_NarrowFrameNoPageScroll: in a 640 px wide LMS frame the
 // grading page does not scroll sideways: the table scrolls in its own box.
 func TestGrading_NarrowFrameNoPageScroll(t *testing.T) {
-	a, base, stop := startApp(t, t.TempDir(), true)
-	t.Cleanup(stop) // after the browser closes (cleanups run last-in first-out)
-	scoreAsStudent(t, a, base, 7)
-	ctx := browsertest.New(t)
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	ctx, _, base := scoredInBrowser(t)
 	var widths []int
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(base+"/"),
@@ -155,6 +143,19 @@ func TestActivity_InstructorOpensRoster(t *testing.T) {
 
 // scoreAsStudent launches the demo course's graded link as the student (Ada
 // Lovelace) and submits the score through the API.
+// scoredInBrowser starts the demo app, has the student score 7 and opens a
+// browser with a 90 s limit; the app stops after the browser closes
+// (cleanups run last-in first-out).
+func scoredInBrowser(t *testing.T) (context.Context, *app, string) {
+	t.Helper()
+	a, base, stop := startApp(t, t.TempDir(), true)
+	t.Cleanup(stop)
+	scoreAsStudent(t, a, base, 7)
+	ctx, cancel := context.WithTimeout(browsertest.New(t), 90*time.Second)
+	t.Cleanup(cancel)
+	return ctx, a, base
+}
+
 func scoreAsStudent(t *testing.T, a *app, base string, score float64) {
 	t.Helper()
 	token := launchToken(t, a.demo, ltitest.LaunchSpec{UserID: "student", CourseID: "course-101", WithAGS: true, LineItemID: demoLineItem(t, a)})
