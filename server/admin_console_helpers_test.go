@@ -34,8 +34,14 @@ type console struct {
 // creates the administrator.
 func openConsole(t *testing.T, path string) *console {
 	t.Helper()
+	return openConsoleConfig(t, path, nil)
+}
+
+// openConsoleConfig is openConsole on a server whose config configure changes.
+func openConsoleConfig(t *testing.T, path string, configure func(*config)) *console {
+	t.Helper()
 	dir := t.TempDir()
-	a, base, stop := startApp(t, dir, true)
+	a, base, stop := startAppConfig(t, dir, true, configure, nil)
 	t.Cleanup(stop) // runs after the browser's cleanup: the page never sees the server go
 	bctx := browsertest.New(t)
 	ctx, cancel := context.WithTimeout(bctx, 2*time.Minute)

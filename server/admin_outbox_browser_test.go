@@ -93,3 +93,46 @@ func TestConsole_OutboxAndLaunchesInLocalTime(t *testing.T) {
 		t.Errorf("row's last attempt %q, want the new attempt in Kathmandu time %q", last, want)
 	}
 }
+
+// TestConsole_OutboxFollowsAQueuedRetry: when the LMS is slow to answer a
+// Retry, the console says the score is queued, then — without a reload — says
+// the LMS's answer once it comes and drops the delivered score from the table.
+func TestConsole_OutboxFollowsAQueuedRetry(t *testing.T) {
+	c := openConsoleConfig(t, "/admin/", func(cfg *config) { cfg.OutboxRetryWait = 300 * time.Millisecond })
+	c.a.demo.SetOutage("/ags/", http.StatusServiceUnavailable)
+	scoreAsStudent(t, c.a, c.base, 7)
+	waitForOutbox(t, c.a, model.DeliveryRetrying, 1)
+	// The LMS is back but slow: score requests wait until release.
+	release := c.a.demo.Hold("/ags/")
+	defer release()
+	c.a.demo.EndOutage()
+
+	var status string
+	c.run("retry while the LMS is slow",
+		chromedp.Navigate(c.base+"/admin/outbox"),
+		chromedp.WaitVisible(`#outbox tbody tr.outbox-retrying`),
+		chromedp.Evaluate(`window.sameDocument = true`, nil),
+		chromedp.Click(`#outbox tbody tr button.secondary`, chromedp.ByQuery),
+		c.done("Queued to send again"),
+		chromedp.Text(`#status`, &status, chromedp.ByID),
+	)
+	if !strings.Contains(status, "Its answer will show here") {
+		t.Errorf("status while the LMS is slow = %q", status)
+	}
+
+	release()
+	var sameDocument bool
+	var delivered string
+	c.run("the answer arrives by itself",
+		chromedp.Poll(`document.getElementById('status').textContent === 'Sent again: delivered.'`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.WaitVisible(`#outbox-empty`, chromedp.ByID),
+		chromedp.Text(`#count-delivered`, &delivered, chromedp.ByID),
+		chromedp.Evaluate(`window.sameDocument === true`, &sameDocument),
+	)
+	if delivered != "1" {
+		t.Errorf("delivered count %q, want 1", delivered)
+	}
+	if !sameDocument {
+		t.Error("the page was reloaded: the answer should come without one")
+	}
+}

@@ -28,6 +28,9 @@ type config struct {
 	RosterMaxAge time.Duration
 	// KeyPrepublish: a rotated-in key is published this long before it signs.
 	KeyPrepublish time.Duration
+	// OutboxRetryWait: how long the console's Retry of one score waits for
+	// the LMS's answer (0: the API's default). Not a flag; tests shorten it.
+	OutboxRetryWait time.Duration
 }
 
 // minKeyPrepublish is the JWKS's Cache-Control max-age plus the time a

@@ -26,12 +26,22 @@ func startApp(t testing.TB, dataDir string, demo bool) (*app, string, func()) {
 // (before any of its goroutines start, so setup may replace a.db.Now).
 func startAppWith(t testing.TB, dataDir string, demo bool, setup func(*app)) (*app, string, func()) {
 	t.Helper()
+	return startAppConfig(t, dataDir, demo, nil, setup)
+}
+
+// startAppConfig is startAppWith with configure run on the test config first
+// (for settings that are not flags, such as config.OutboxRetryWait).
+func startAppConfig(t testing.TB, dataDir string, demo bool, configure func(*config), setup func(*app)) (*app, string, func()) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := config{DataDir: dataDir, Addr: ln.Addr().String(), BaseURL: "http://" + ln.Addr().String(), Demo: demo,
 		SessionTTL: 8 * time.Hour, Leeway: time.Minute, MaxTokenAge: 5 * time.Minute}
+	if configure != nil {
+		configure(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := newApp(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

@@ -92,8 +92,12 @@ type adminConsole struct {
 	library   []model.Activity
 	launches  []model.LaunchAttempt
 	outbox    model.OutboxStatus
-	debug     *model.LaunchAttempt
-	filter    string
+	// awaitRetry is a retried score whose LMS answer had not come when Retry
+	// returned; followingOutbox is true while followOutbox is scheduled.
+	awaitRetry      int64
+	followingOutbox bool
+	debug           *model.LaunchAttempt
+	filter          string
 
 	// platform form
 	showForm bool
@@ -133,6 +137,7 @@ func (c *adminConsole) OnNav(ctx app.Context) {
 		return
 	}
 	c.page, c.debug, c.showForm, c.shown, c.showAct, c.filter, c.status, c.errMsg = p, nil, false, 0, false, "", "", ""
+	c.awaitRetry = 0
 	if c.auth == authReady {
 		c.reload(ctx)
 	}
@@ -227,6 +232,7 @@ func (c *adminConsole) reload(ctx app.Context) {
 			c.platforms, c.presets, c.settings, c.pending = platforms, presets, settings, pending
 			c.keys, c.library, c.launches, c.outbox = keys, library, launches, outbox
 			c.loaded = statusLoaded
+			c.followOutbox()
 			if id := c.focusAfterLoad; id != "" {
 				c.focusAfterLoad = ""
 				c.focusAfterRender(byID(id))

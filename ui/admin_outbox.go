@@ -102,6 +102,10 @@ func (c *adminConsole) retryOutboxItem(ctx app.Context, id int64) {
 				return
 			}
 			c.status = outboxRetryStatus(res)
+			c.awaitRetry = 0
+			if outboxRetryUnanswered(res) {
+				c.awaitRetry = id // followOutbox says the answer when it comes
+			}
 			c.reload(ctx)
 		})
 	})
@@ -115,7 +119,7 @@ func outboxRetryStatus(r model.OutboxRetry) string {
 		if r.Requeued == 0 {
 			return "Nothing to send again: the score was delivered meanwhile."
 		}
-		return "Queued to send again; the LMS has not answered yet. Reload the page to see its answer."
+		return outboxQueuedStatus
 	}
 	d := r.Items[0].Score.Delivery
 	at := ""
@@ -134,7 +138,19 @@ func outboxRetryStatus(r model.OutboxRetry) string {
 		}
 		return msg + "; ltibox tries again shortly."
 	}
-	return "Queued to send again; the LMS has not answered yet. Reload the page to see its answer."
+	return outboxQueuedStatus
+}
+
+// outboxQueuedStatus is the status while a retried score waits for the LMS's
+// answer; the open page follows it (followOutbox) and says the answer.
+const outboxQueuedStatus = "Queued to send again; the LMS has not answered yet. Its answer will show here when it comes."
+
+// outboxRetryUnanswered is true when Retry came back before the LMS answered.
+func outboxRetryUnanswered(r model.OutboxRetry) bool {
+	if len(r.Items) == 0 {
+		return r.Requeued > 0
+	}
+	return r.Items[0].Score.Delivery.State == model.DeliveryPending
 }
 
 // sentence ends s with a full stop unless it ends a sentence already.

@@ -121,7 +121,7 @@ func TestAdminOutbox_RetryStatusSaysWhatHappened(t *testing.T) {
 			"Sent again at " + local(at) + "; refused again: Line item not found (HTTP 404)."},
 		{"held", item(model.Delivery{State: model.DeliveryRetrying, Attempts: 1, LastAttemptAt: &at, NextAttemptAt: &next, Error: "Service Unavailable"}),
 			"Sent again at " + local(at) + "; the LMS did not take it (Service Unavailable); ltibox tries again at " + local(next) + "."},
-		{"no answer yet", item(model.Delivery{State: model.DeliveryPending}), "Queued to send again; the LMS has not answered yet. Reload the page to see its answer."},
+		{"no answer yet", item(model.Delivery{State: model.DeliveryPending}), outboxQueuedStatus},
 		{"gone", model.OutboxRetry{}, "Nothing to send again: the score was delivered meanwhile."},
 	} {
 		if got := outboxRetryStatus(tc.in); got != tc.want {
@@ -169,4 +169,70 @@ func TestAdminLaunches_Empty(t *testing.T) {
 	got = render(t, c)
 	mustContain(t, got, `id="launches"`, "Riverside Moodle")
 	mustNotContain(t, got, "No launches yet.")
+}
+
+// TestAdminOutbox_FollowsOnlyWhatIsInFlight: the open outbox page keeps asking
+// while a retry awaits its answer, a score waits for the worker, or one is due
+// again soon — not for a score whose next attempt is hours away.
+func TestAdminOutbox_FollowsOnlyWhatIsInFlight(t *testing.T) {
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	soon, later := now.Add(30*time.Second), now.Add(3*time.Hour)
+	item := func(d model.Delivery) model.OutboxItem {
+		return model.OutboxItem{ID: 4, Score: model.Score{Delivery: d}}
+	}
+	for _, tc := range []struct {
+		name  string
+		c     adminConsole
+		wants bool
+	}{
+		{"nothing", adminConsole{}, false},
+		{"awaited retry", adminConsole{awaitRetry: 4}, true},
+		{"pending count", adminConsole{outbox: model.OutboxStatus{Counts: map[string]int{model.DeliveryPending: 1}}}, true},
+		{"pending item", adminConsole{outbox: model.OutboxStatus{Items: []model.OutboxItem{item(model.Delivery{State: model.DeliveryPending})}}}, true},
+		{"retrying soon", adminConsole{outbox: model.OutboxStatus{Items: []model.OutboxItem{item(model.Delivery{State: model.DeliveryRetrying, NextAttemptAt: &soon})}}}, true},
+		{"retrying in hours", adminConsole{outbox: model.OutboxStatus{Items: []model.OutboxItem{item(model.Delivery{State: model.DeliveryRetrying, NextAttemptAt: &later})}}}, false},
+		{"failed", adminConsole{outbox: model.OutboxStatus{Items: []model.OutboxItem{item(model.Delivery{State: model.DeliveryFailed})}}}, false},
+	} {
+		if got := tc.c.outboxInFlight(now); got != tc.wants {
+			t.Errorf("%s: in flight = %v, want %v", tc.name, got, tc.wants)
+		}
+	}
+}
+
+// TestAdminOutbox_AwaitedRetrySettles: the status says the LMS's answer once
+// the awaited score leaves "pending", and "delivered" once it leaves the list.
+func TestAdminOutbox_AwaitedRetrySettles(t *testing.T) {
+	at := time.Date(2026, 3, 1, 9, 3, 7, 0, time.UTC)
+	local := at.Local().Format("2 Jan 2006, 15:04:05")
+	withItem := func(d model.Delivery) adminConsole {
+		return adminConsole{awaitRetry: 4, status: outboxQueuedStatus,
+			outbox: model.OutboxStatus{Items: []model.OutboxItem{{ID: 4, Score: model.Score{Delivery: d}}}}}
+	}
+	for _, tc := range []struct {
+		name       string
+		c          adminConsole
+		status     string
+		stillAwait bool
+	}{
+		{"still pending", withItem(model.Delivery{State: model.DeliveryPending}), outboxQueuedStatus, true},
+		{"refused", withItem(model.Delivery{State: model.DeliveryFailed, LastAttemptAt: &at, Error: "Line item not found (HTTP 404)"}),
+			"Sent again at " + local + "; refused again: Line item not found (HTTP 404).", false},
+		{"gone from the list", adminConsole{awaitRetry: 4, status: outboxQueuedStatus}, "Sent again: delivered.", false},
+		{"nothing awaited", adminConsole{status: "Signed in."}, "Signed in.", false},
+	} {
+		tc.c.settleAwaitedRetry()
+		if tc.c.status != tc.status || (tc.c.awaitRetry != 0) != tc.stillAwait {
+			t.Errorf("%s: status %q awaiting %d, want %q (still awaiting: %v)", tc.name, tc.c.status, tc.c.awaitRetry, tc.status, tc.stillAwait)
+		}
+	}
+}
+
+func TestAdminOutbox_RetryUnanswered(t *testing.T) {
+	one := func(state string) model.OutboxRetry {
+		return model.OutboxRetry{Requeued: 1, Items: []model.OutboxItem{{Score: model.Score{Delivery: model.Delivery{State: state}}}}}
+	}
+	if !outboxRetryUnanswered(one(model.DeliveryPending)) || outboxRetryUnanswered(one(model.DeliveryRetrying)) ||
+		outboxRetryUnanswered(model.OutboxRetry{}) || !outboxRetryUnanswered(model.OutboxRetry{Requeued: 1}) {
+		t.Error("outboxRetryUnanswered: only a score still pending (or requeued without an answer) awaits one")
+	}
 }

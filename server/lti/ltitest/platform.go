@@ -113,6 +113,7 @@ type Platform struct {
 
 	failures []failure
 	outages  []outage // outage.go
+	holds    []hold   // outage.go
 	delay    time.Duration
 	requests []Request
 

@@ -141,8 +141,16 @@ func (p *Platform) record(next http.Handler) http.Handler {
 		if failStatus == 0 {
 			failStatus = p.outageStatusLocked(r.URL.Path)
 		}
+		held := p.holdLocked(r.URL.Path)
 		p.mu.Unlock()
 
+		if held != nil {
+			select {
+			case <-held:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		if delay > 0 {
 			t := time.NewTimer(delay)
 			select {

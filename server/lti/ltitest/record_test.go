@@ -63,3 +63,42 @@ func TestSetDelayStillServes(t *testing.T) {
 		t.Errorf("status %d", status)
 	}
 }
+
+// TestHoldWaitsForRelease: a held path gets no answer until release; other
+// paths answer meanwhile; release lets the waiting request through, and later
+// requests are not held.
+func TestHoldWaitsForRelease(t *testing.T) {
+	p := ltitest.NewServer(t, ltitest.Options{})
+	release := p.Hold(p.JWKSURL())
+	answered := make(chan int, 1)
+	go func() {
+		res, err := http.Get(p.JWKSURL())
+		if err != nil {
+			answered <- -1
+			return
+		}
+		res.Body.Close()
+		answered <- res.StatusCode
+	}()
+	select {
+	case st := <-answered:
+		t.Fatalf("held request answered %d before release", st)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if status, _, _ := call(t, "POST", p.TokenURL(), "", map[string]string{"Content-Type": formType}, "a=b"); status == 0 {
+		t.Error("an unheld path did not answer during the hold")
+	}
+	release()
+	release() // a second call is harmless
+	select {
+	case st := <-answered:
+		if st != 200 {
+			t.Errorf("released request: %d, want 200", st)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("released request never answered")
+	}
+	if status, _, _ := call(t, "GET", p.JWKSURL(), "", nil, ""); status != 200 {
+		t.Errorf("after release: %d", status)
+	}
+}
