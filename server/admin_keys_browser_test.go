@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func TestConsole_RotateKey(t *testing.T) {
 		chromedp.Evaluate(`document.getElementById('rotate-key').getAttribute('aria-describedby')`, &describedBy),
 		chromedp.Text(`#key-waiting`, &notice, chromedp.ByQuery),
 	)
-	if focused != "key-waiting" || describedBy != "key-waiting" || !strings.Contains(notice, "If a key leaked, run ltibox keys rotate --now on the server") {
+	if focused != "key-waiting" || describedBy != "key-waiting" || !strings.Contains(notice, "If a key leaked, use Replace key now below instead.") {
 		t.Errorf("after the rotation: focus on %q, button described by %q, notice %q", focused, describedBy, notice)
 	}
 	c.allNamed()
@@ -109,6 +110,55 @@ func TestConsole_RotateKey(t *testing.T) {
 	if kids := jwksKIDs(t, c.base); len(kids) != 2 {
 		t.Errorf("JWKS after the refused rotation: %q", kids)
 	}
+}
+
+// TestConsole_ReplaceKeyForALeak: Replace key now asks first (declining
+// changes nothing), then signs with a new key at once and withdraws every
+// other key — the current one and a rotation's waiting one — so Rotate key
+// works again and the page lists the one new key.
+func TestConsole_ReplaceKeyForALeak(t *testing.T) {
+	c := openConsole(t, "/admin/keys")
+	if st := c.api("POST", "/keys/rotate", nil); st != 201 {
+		t.Fatalf("rotate through the API: %d", st)
+	}
+	before := jwksKIDs(t, c.base)
+	if len(before) != 2 {
+		t.Fatalf("JWKS after a rotation: %q", before)
+	}
+	c.run("decline the replacement",
+		c.reload(),
+		chromedp.WaitVisible(`#key-waiting`, chromedp.ByID),
+		c.dialogs.Accept(false),
+		browsertest.Press("button", "Replace key now"),
+	)
+	if kids := jwksKIDs(t, c.base); strings.Join(kids, " ") != strings.Join(before, " ") {
+		t.Errorf("declining changed the JWKS: %q, was %q", kids, before)
+	}
+
+	var rows []string
+	var disabled bool
+	c.run("replace",
+		c.dialogs.Accept(true),
+		browsertest.Press("button", "Replace key now"),
+		c.done("Every key replaced: ltibox signs with a new key now."),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll('#keys tbody tr')).map(r => r.cells[0].textContent + ' ' + r.cells[2].textContent)`, &rows),
+		chromedp.Evaluate(`document.getElementById('rotate-key').disabled`, &disabled),
+	)
+	kids := jwksKIDs(t, c.base)
+	if len(kids) != 1 || slices.Contains(before, kids[0]) {
+		t.Fatalf("JWKS after Replace key now: %q, want one new key (was %q)", kids, before)
+	}
+	if current, err := c.a.tool.SigningKey(context.Background()); err != nil || current.KID != kids[0] {
+		t.Errorf("signing with %v (%v), want the new key %s at once", current, err, kids[0])
+	}
+	if len(rows) != 1 || rows[0] != kids[0]+" current" || disabled {
+		t.Errorf("keys page after the replacement: rows %q, Rotate key disabled %v", rows, disabled)
+	}
+	m := c.dialogs.Messages()
+	if len(m) != 2 || !strings.HasPrefix(m[0], "Replace every signing key now? Do this only if a key leaked") || m[1] != m[0] {
+		t.Errorf("confirmations: %q", m)
+	}
+	c.allNamed()
 }
 
 // jwksKIDs fetches the published key set and returns its key IDs in order.

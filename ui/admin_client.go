@@ -116,6 +116,11 @@ func (c *adminClient) RotateKey(ctx context.Context) error {
 	return c.do(ctx, "POST", "/keys/rotate", nil, nil)
 }
 
+// ReplaceKeys answers a leaked key: a new key signs at once, every other goes.
+func (c *adminClient) ReplaceKeys(ctx context.Context) error {
+	return c.do(ctx, "POST", "/keys/replace", nil, nil)
+}
+
 func (c *adminClient) Launches(ctx context.Context) (l []model.LaunchAttempt, err error) {
 	err = c.do(ctx, "GET", "/launches", nil, &l)
 	return

@@ -30,8 +30,7 @@ func (c *adminConsole) renderKeys() app.UI {
 			overlapWords(c.settings.KeyOverlapHours)+"."),
 		app.If(next != nil, func() app.UI {
 			return app.P().ID("key-waiting").TabIndex(-1).Body(app.Text("A new key is published and starts signing at "), localTime(next.ActiveFrom),
-				app.Text(". You can rotate again after that. If a key leaked, run "), app.Code().Text("ltibox keys rotate --now"),
-				app.Text(" on the server instead: it signs with a new key at once and withdraws every other key."))
+				app.Text(". You can rotate again after that. If a key leaked, use Replace key now below instead."))
 		}),
 		app.Button().Type("button").ID("rotate-key").Text("Rotate key").Disabled(next != nil).Aria("describedby", describedBy).OnClick(func(ctx app.Context, e app.Event) {
 			// Read the settings now: go-app keeps this handler from the first
@@ -57,6 +56,29 @@ func (c *adminConsole) renderKeys() app.UI {
 				return app.Tr().Body(app.Th().Attr("scope", "row").Class("wrap").Body(app.Code().Text(k.KID)), app.Td().Body(localTime(k.CreatedAt)), app.Td().Body(keyState(k)...), app.Td().Body(until))
 			})),
 		),
+		c.renderKeyLeak(),
+	)
+}
+
+// renderKeyLeak is the console's answer to a leaked key, as the CLI's
+// `ltibox keys rotate --now`: a new key signs at once and every other key
+// leaves the key set (lti.Tool.RotateKeyNow). It costs LMSs that cached the
+// key set up to its max-age of refused calls, so it stays a secondary action
+// behind a confirmation that says so.
+func (c *adminConsole) renderKeyLeak() app.UI {
+	return app.Section().Aria("labelledby", "leak-heading").Body(
+		app.H2().ID("leak-heading").Text("If a key leaked"),
+		app.P().ID("leak-intro").Text("Replace key now signs with a new key at once and withdraws every other key, so a copied key is useless. "+
+			"Use it only if a key may have leaked (the data directory or a backup of it was exposed): LMSs that cached the key set may refuse "+
+			"grades and roster requests for up to 5 minutes. Retry held grades in the Grade outbox after that."),
+		app.Button().Type("button").ID("replace-key").Class("secondary").Text("Replace key now").Aria("describedby", "leak-intro").
+			OnClick(func(ctx app.Context, e app.Event) {
+				if !confirmed("Replace every signing key now? Do this only if a key leaked: LMSs that cached the key set may refuse grades and roster requests for up to 5 minutes.") {
+					return
+				}
+				c.run(ctx, "Replacing every key…", "Every key replaced: ltibox signs with a new key now. If an LMS refuses grades in the next 5 minutes, retry them in the Grade outbox after that.",
+					func() error { return c.api.ReplaceKeys(ctx) })
+			}),
 	)
 }
 

@@ -92,6 +92,15 @@ func (s *Server) requireAdmin(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// adminWho names who made an admin request, for the log: the console
+// administrator's username, or "admin token" for a script.
+func adminWho(c *fiber.Ctx) string {
+	if a, ok := c.Locals(adminKey).(*model.Admin); ok && a != nil {
+		return a.Username
+	}
+	return "admin token"
+}
+
 func safeMethod(m string) bool {
 	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions
 }

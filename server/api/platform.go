@@ -276,3 +276,15 @@ func (s *Server) rotateKey(c *fiber.Ctx) error {
 	}
 	return c.Status(fiber.StatusCreated).JSON(keyInfo(k, s.tool.Config().Now(), s.tool.Config().KeyOverlap))
 }
+
+// replaceKeys is POST /api/admin/keys/replace, for a leaked key: a new key
+// signs at once and every other key leaves the JWKS (lti.Tool.RotateKeyNow),
+// so the console can do what `ltibox keys rotate --now` does.
+func (s *Server) replaceKeys(c *fiber.Ctx) error {
+	k, err := s.tool.RotateKeyNow(c.UserContext())
+	if err != nil {
+		return err
+	}
+	s.log.Warn("every tool key replaced at once (leaked key)", "kid", k.KID, "by", adminWho(c))
+	return c.Status(fiber.StatusCreated).JSON(keyInfo(k, s.tool.Config().Now(), s.tool.Config().KeyOverlap))
+}

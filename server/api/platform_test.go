@@ -1,14 +1,18 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
-	"github.com/ltibox/ltibox/server/lti/ltitest"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ltibox/ltibox/server/lti/ltitest"
+	"github.com/ltibox/ltibox/server/model"
 )
 
 // adminCall runs one request through app.Test.
@@ -83,34 +87,7 @@ func TestAdminAPI_Scenarios(t *testing.T) {
 // published after the hand-over.
 func TestAdminAPI_RotateKeyKeepsOldKeyPublished(t *testing.T) {
 	h := newHarness(t)
-	keys := func() []string {
-		resp, err := http.Get(h.url + "/.well-known/jwks.json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var set struct {
-			Keys []map[string]any `json:"keys"`
-		}
-		if err := json.Unmarshal([]byte(readBody(t, resp)), &set); err != nil {
-			t.Fatal(err)
-		}
-		var kids []string
-		for _, k := range set.Keys {
-			for _, private := range []string{"d", "p", "q", "dp", "dq", "qi"} {
-				if _, ok := k[private]; ok {
-					t.Errorf("JWKS publishes private member %q", private)
-				}
-			}
-			if k["alg"] != "RS256" || k["use"] != "sig" || k["kty"] != "RSA" {
-				t.Errorf("JWK = %v, want RSA, RS256, sig", k)
-			}
-			if n, _ := k["n"].(string); len(n) < 342 { // 2048 bits in base64url
-				t.Errorf("modulus too short: %d chars", len(n))
-			}
-			kids = append(kids, k["kid"].(string))
-		}
-		return kids
-	}
+	keys := func() []string { return publishedKIDs(t, h) }
 	before := keys()
 	if len(before) != 1 {
 		t.Fatalf("JWKS has %d keys, want 1", len(before))
@@ -134,6 +111,45 @@ func TestAdminAPI_RotateKeyKeepsOldKeyPublished(t *testing.T) {
 	h.clock.Advance(61 * time.Minute)
 	if handed := keys(); len(handed) != 2 || handed[0] != after[1] || handed[1] != before[0] {
 		t.Errorf("after the hand-over JWKS kids = %v, want [%s, %s]", handed, after[1], before[0])
+	}
+}
+
+// TestAdminAPI_ReplaceKeysForALeak: /keys/replace signs with a new key at
+// once and withdraws every other key from the JWKS, a waiting rotation's key
+// included, so the console can answer a leak without a shell on the server.
+// Without admin credentials it is refused and the JWKS stays as it was.
+func TestAdminAPI_ReplaceKeysForALeak(t *testing.T) {
+	h := newHarness(t)
+	if status, body := h.adminCall("POST", "/api/admin/keys/rotate", "admin-secret", ""); status != 201 {
+		t.Fatalf("rotate: %d %s", status, body)
+	}
+	before := publishedKIDs(t, h)
+	if len(before) != 2 {
+		t.Fatalf("JWKS after a rotation: %v, want the current and the waiting key", before)
+	}
+	status, body := h.adminCall("POST", "/api/admin/keys/replace", "wrong-secret", "")
+	if status != 401 {
+		t.Errorf("replace with a wrong admin token: %d %s, want 401", status, body)
+	}
+	if kids := publishedKIDs(t, h); strings.Join(kids, " ") != strings.Join(before, " ") {
+		t.Errorf("a refused replace changed the JWKS: %v, was %v", kids, before)
+	}
+
+	status, body = h.adminCall("POST", "/api/admin/keys/replace", "admin-secret", "")
+	var k model.KeyInfo
+	if status != 201 || json.Unmarshal([]byte(body), &k) != nil || k.State != "current" {
+		t.Fatalf("replace: %d %s, want 201 and the new current key", status, body)
+	}
+	if kids := publishedKIDs(t, h); len(kids) != 1 || kids[0] != k.KID || slices.Contains(before, k.KID) {
+		t.Errorf("JWKS after replace: %v, want only the new key %s (was %v)", kids, k.KID, before)
+	}
+	signing, err := h.tool.SigningKey(context.Background())
+	if err != nil || signing.KID != k.KID {
+		t.Errorf("signing with %v (%v), want the new key %s at once", signing, err, k.KID)
+	}
+	// Nothing waits any more: a plain rotation is possible again.
+	if status, body := h.adminCall("POST", "/api/admin/keys/rotate", "admin-secret", ""); status != 201 {
+		t.Errorf("rotate after replace: %d %s", status, body)
 	}
 }
 
@@ -242,4 +258,36 @@ func TestAdminAPI_SetupWhere(t *testing.T) {
 	if got := where("2"); !strings.HasPrefix(got, "moodle: Site administration") {
 		t.Errorf("setup of Moodle = %q, want where its tool page is", got)
 	}
+}
+
+// publishedKIDs reads the tool's JWKS and returns its kids in order, failing
+// the test on any private member or a key that is not RSA-2048 RS256.
+func publishedKIDs(t *testing.T, h *harness) []string {
+	t.Helper()
+	resp, err := http.Get(h.url + "/.well-known/jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	if err := json.Unmarshal([]byte(readBody(t, resp)), &set); err != nil {
+		t.Fatal(err)
+	}
+	var kids []string
+	for _, k := range set.Keys {
+		for _, private := range []string{"d", "p", "q", "dp", "dq", "qi"} {
+			if _, ok := k[private]; ok {
+				t.Errorf("JWKS publishes private member %q", private)
+			}
+		}
+		if k["alg"] != "RS256" || k["use"] != "sig" || k["kty"] != "RSA" {
+			t.Errorf("JWK = %v, want RSA, RS256, sig", k)
+		}
+		if n, _ := k["n"].(string); len(n) < 342 { // 2048 bits in base64url
+			t.Errorf("modulus too short: %d chars", len(n))
+		}
+		kids = append(kids, k["kid"].(string))
+	}
+	return kids
 }

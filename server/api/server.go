@@ -182,6 +182,7 @@ func (s *Server) routes() {
 	admin.Delete("/platforms/:id/deployments/:deployment", s.removeDeployment)
 	admin.Get("/keys", s.listKeys)
 	admin.Post("/keys/rotate", s.rotateKey)
+	admin.Post("/keys/replace", s.replaceKeys)
 	admin.Get("/platforms/:id/bindings", s.launchBindingCounts) // issue 7
 	// Console (issue 6).
 	admin.Get("/presets", s.listPresets)
