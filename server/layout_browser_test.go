@@ -19,21 +19,24 @@ import (
 // (column headers, states, action buttons) but are rendered on more, as
 // "text (n lines)". A text's line count is the number of distinct line tops
 // of its Range's boxes: "Stat|us" or "Dele|te" cut in two counts 2.
-const splitCells = `(() => {
-	const cells = document.querySelectorAll('main table th[scope=col], main table td.actions, main table td.state, main table td[class^="status-"], main table td button');
+// splitCellsIn does the same for a document d (an LMS iframe's).
+const splitCells = splitCellsIn + `(document)`
+
+const splitCellsIn = `(d => {
+	const cells = d.querySelectorAll('main table th[scope=col], main table td.actions, main table td.state, main table td[class^="status-"], main table td button');
 	const out = [];
 	for (const cell of cells) {
-		const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+		const walk = d.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
 		for (let n = walk.nextNode(); n; n = walk.nextNode()) {
 			if (!n.textContent.trim()) continue;
-			const r = document.createRange();
+			const r = d.createRange();
 			r.selectNodeContents(n);
 			const tops = new Set([...r.getClientRects()].filter(b => b.width > 0).map(b => Math.round(b.top)));
 			if (tops.size > 1) out.push(n.textContent + ' (' + tops.size + ' lines)');
 		}
 	}
 	return out.length ? out : (cells.length ? [] : ['no cell found']);
-})()`
+})`
 
 // TestConsole_TableWordsNotSplit: at 1280×800 no header, state or action
 // button of the Platforms and Grade outbox tables breaks a word in half (the

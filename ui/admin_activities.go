@@ -24,7 +24,7 @@ func (c *adminConsole) renderActivities() app.UI {
 			}
 			return out
 		}),
-		app.Table().ID("activities").Body(
+		tableScroll("Library activities", app.Table().ID("activities").Body(
 			app.Caption().Text("Library activities"),
 			app.THead().Body(app.Tr().Body(th("Title"), th("Graded"), th("Tag"), th("State"), th("Actions"))),
 			app.TBody().Body(app.Range(c.library).Slice(func(i int) app.UI {
@@ -50,7 +50,7 @@ func (c *adminConsole) renderActivities() app.UI {
 					}, app.EventScope(id))),
 				)
 			})),
-		),
+		)),
 	)
 }
 

@@ -52,7 +52,7 @@ func (c *adminConsole) renderDeployments() app.UI {
 			}
 			return out
 		}),
-		app.Table().ID("deployments").Body(
+		tableScroll("Deployments of every platform", app.Table().ID("deployments").Body(
 			app.Caption().Text("Deployments of every platform"),
 			app.THead().Body(app.Tr().Body(th("Platform"), th("Deployment ID"), th("Status"), th("Added"), th("Actions"))),
 			app.TBody().Body(app.Range(rows).Slice(func(i int) app.UI {
@@ -74,7 +74,7 @@ func (c *adminConsole) renderDeployments() app.UI {
 						}, app.EventScope(r.p.ID, r.d.DeploymentID))),
 				)
 			})),
-		),
+		)),
 	)
 }
 
@@ -94,7 +94,7 @@ func (c *adminConsole) renderApprovals() app.UI {
 	return app.Section().Aria("labelledby", "page-heading").Body(
 		app.H1().ID("page-heading").Text("Pending approvals"),
 		app.P().Text("LMSs that registered themselves while new registrations wait for approval, and deployments seen in launches that ltibox did not know. Nothing here can launch until you approve it."),
-		app.Table().ID("pending-platforms").Body(
+		tableScroll("Platforms waiting for approval", app.Table().ID("pending-platforms").Body(
 			app.Caption().Text("Platforms waiting for approval"),
 			app.THead().Body(app.Tr().Body(th("Name"), th("Issuer"), th("Client ID"), th("Registered"), th("Decision"))),
 			app.TBody().Body(app.Range(c.pending.Platforms).Slice(func(i int) app.UI {
@@ -117,8 +117,8 @@ func (c *adminConsole) renderApprovals() app.UI {
 					),
 				)
 			})),
-		),
-		app.Table().ID("pending-deployments").Body(
+		)),
+		tableScroll("Deployments waiting for approval", app.Table().ID("pending-deployments").Body(
 			app.Caption().Text("Deployments waiting for approval"),
 			app.THead().Body(app.Tr().Body(th("Platform"), th("Deployment ID"), th("First seen"), th("Decision"))),
 			app.TBody().Body(app.Range(c.pending.Deployments).Slice(func(i int) app.UI {
@@ -142,7 +142,7 @@ func (c *adminConsole) renderApprovals() app.UI {
 					),
 				)
 			})),
-		),
+		)),
 		app.If(c.loaded == statusLoaded && len(c.pending.Platforms) == 0 && len(c.pending.Deployments) == 0, func() app.UI {
 			return app.P().ID("nothing-pending").Text("Nothing is waiting for approval.")
 		}),

@@ -44,7 +44,7 @@ func (c *adminConsole) renderKeys() app.UI {
 			c.focusAfterLoad = "key-waiting"
 			c.run(ctx, "Rotating…", "New key published. It starts signing in "+minutes+" minutes.", func() error { return c.api.RotateKey(ctx) })
 		}),
-		app.Table().ID("keys").Body(
+		tableScroll("Tool signing keys", app.Table().ID("keys").Body(
 			app.Caption().Text("Tool signing keys"),
 			app.THead().Body(app.Tr().Body(th("Key ID (kid)"), th("Created"), th("State"), th("Published until"))),
 			app.TBody().Body(app.Range(c.keys).Slice(func(i int) app.UI {
@@ -55,7 +55,7 @@ func (c *adminConsole) renderKeys() app.UI {
 				}
 				return app.Tr().Body(app.Th().Attr("scope", "row").Class("wrap").Body(app.Code().Text(k.KID)), app.Td().Body(localTime(k.CreatedAt)), app.Td().Body(keyState(k)...), app.Td().Body(until))
 			})),
-		),
+		)),
 		c.renderKeyLeak(),
 	)
 }

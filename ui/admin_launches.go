@@ -30,7 +30,7 @@ func (c *adminConsole) renderLaunches() app.UI {
 
 // launchesTable lists the launches, newest first.
 func (c *adminConsole) launchesTable() app.UI {
-	return app.Table().ID("launches").Body(
+	return tableScroll("Launches, newest first", app.Table().ID("launches").Body(
 		app.Caption().Text("Launches, newest first"),
 		app.THead().Body(app.Tr().Body(th("Time"), th("Platform"), th("Deployment"), th("Message"), th("Result"), th("Debug"))),
 		app.TBody().Body(app.Range(c.launches).Slice(func(i int) app.UI {
@@ -52,7 +52,7 @@ func (c *adminConsole) launchesTable() app.UI {
 				})),
 			)
 		})),
-	)
+	))
 }
 
 func result(l model.LaunchAttempt) string {

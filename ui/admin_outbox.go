@@ -59,7 +59,7 @@ func (c *adminConsole) outboxNothingToRetry() bool {
 // outboxTable lists the scores not delivered yet, each with when ltibox last
 // tried it, so a retry that failed again still shows as a new attempt.
 func (c *adminConsole) outboxTable() app.UI {
-	return app.Table().ID("outbox").Body(
+	return tableScroll("Scores not delivered yet", app.Table().ID("outbox").Body(
 		app.Caption().Text("Scores not delivered yet"),
 		app.THead().Body(app.Tr().Body(th("Learner"), th("Platform"), th("Course"), th("Activity"), th("Score"), th("State"), th("Attempts"), th("Last attempt"), th("Next attempt / LMS answer"), th("Action"))),
 		app.TBody().Body(app.Range(c.outbox.Items).Slice(func(i int) app.UI {
@@ -86,7 +86,7 @@ func (c *adminConsole) outboxTable() app.UI {
 					OnClick(func(ctx app.Context, e app.Event) { c.retryOutboxItem(ctx, id) }, app.EventScope(id))),
 			)
 		})),
-	)
+	))
 }
 
 // retryOutboxItem sends one score again and says what the LMS answered.

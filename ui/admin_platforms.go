@@ -133,7 +133,7 @@ func (c *adminConsole) renderPlatforms() app.UI {
 		app.If(c.shown != 0, func() app.UI { return c.renderSetup() }),
 		c.searchBox("platform-search", "Search platforms"),
 		exportButton("platforms-csv", "platforms.csv", c.platformRows),
-		app.Table().ID("platforms").Body(
+		tableScroll("Registered platforms", app.Table().ID("platforms").Body(
 			app.Caption().Text("Registered platforms"),
 			app.THead().Body(app.Tr().Body(th("Name"), th("LMS"), th("Issuer"), th("Client ID"), th("Status"), th("Deployments"), th("Launches by binding"), th("Actions"))),
 			app.TBody().Body(app.Range(c.platforms).Slice(func(i int) app.UI {
@@ -173,7 +173,7 @@ func (c *adminConsole) renderPlatforms() app.UI {
 					),
 				)
 			})),
-		),
+		)),
 		app.If(c.loaded == statusLoaded && len(c.platforms) == 0, func() app.UI {
 			return app.P().Text("No platform yet. Click Add platform, or paste the dynamic registration link into your LMS.")
 		}),

@@ -461,7 +461,7 @@ func (p *gradingPage) renderTable() app.UI {
 			fmt.Sprintf("%s (gradebook: %s)", x.Note, optScore(x.Gradebook)))))
 	}
 	// Scrolls by itself in a narrow LMS frame, so the page does not.
-	return app.Div().Class("table-scroll").Body(app.Table().ID("grading-table").Body(
+	return tableScroll("Learners and scores", app.Table().ID("grading-table").Body(
 		app.Caption().Text("Learners of this course, their latest score on this activity and its delivery to the LMS gradebook"),
 		app.THead().Body(app.Tr().Body(head...)),
 		app.TBody().Body(body...),

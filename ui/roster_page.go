@@ -568,20 +568,18 @@ func (p *rosterPage) renderTable() app.UI {
 	}
 	return app.Div().Body(
 		app.P().ID("roster-count").Role("status").Aria("live", "polite").Text(count),
-		app.Div().Class("table-scroll").Body(
-			app.Table().ID("roster").Body(
-				app.Caption().Text(p.caption()),
-				app.THead().Body(app.Tr().Body(
-					p.header("name", "Name"),
-					p.header("email", "Email"),
-					p.header("roles", "Roles"),
-					p.header("status", "Status"),
-					p.header("last", "Last launch"),
-					p.header("score", "Score"),
-				)),
-				app.TBody().Body(rows...),
-			),
-		),
+		tableScroll("Course members", app.Table().ID("roster").Body(
+			app.Caption().Text(p.caption()),
+			app.THead().Body(app.Tr().Body(
+				p.header("name", "Name"),
+				p.header("email", "Email"),
+				p.header("roles", "Roles"),
+				p.header("status", "Status"),
+				p.header("last", "Last launch"),
+				p.header("score", "Score"),
+			)),
+			app.TBody().Body(rows...),
+		)),
 		app.Nav().Class("pager").Aria("label", "Roster pages").Body(prev, next),
 	)
 }
