@@ -128,7 +128,7 @@ func TestDeepLink_BrowserPickTwoThenLaunch(t *testing.T) {
 	// 4. Add: the LMS receives and verifies the signed response.
 	err = chromedp.Run(ctx,
 		chromedp.Evaluate(inFrame(`d.querySelector('#add').click()`), nil),
-		poll(`d.body.innerText.includes('2 item(s) received from the tool.')`),
+		poll(`d.body.innerText.includes('2 items received from the tool.')`),
 	)
 	if err != nil {
 		fail("add to course", err)

@@ -50,9 +50,21 @@ func (p *Platform) handleDeepLinkReturn(w http.ResponseWriter, r *http.Request) 
 	p.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	returnPage.Execute(w, map[string]any{
-		"Message": fmt.Sprintf("%d item(s) received from the tool.", len(resp.ContentItems)),
+		"Message": itemsReceived(len(resp.ContentItems)),
 		"Home":    p.base.Path + "/",
 	})
+}
+
+// itemsReceived is the return page's message: "1 item received from the
+// tool.", "2 items …", or "No item …" when the instructor chose nothing.
+func itemsReceived(n int) string {
+	switch n {
+	case 0:
+		return "No item received from the tool."
+	case 1:
+		return "1 item received from the tool."
+	}
+	return fmt.Sprintf("%d items received from the tool.", n)
 }
 
 // verifyDeepLink checks a deep linking response JWT (LTI Deep Linking 2.0

@@ -72,7 +72,7 @@ func TestDeepLinkLinks_SettingsAreEnforcedAndLinksCreated(t *testing.T) {
 		{"data sent unasked", ltitest.MoodleDeepLinking(), func(c map[string]any) { delete(c[dlItems].([]any)[1].(map[string]any), "lineItem") }, 400, "sent none"},
 		{"type not offered", full, func(c map[string]any) { c[dlItems] = []any{map[string]any{"type": "html", "html": "<p>x</p>"}} }, 400, "not offered"},
 		{"target not offered", windowOnly, func(c map[string]any) { c[dlItems].([]any)[0].(map[string]any)["iframe"] = map[string]any{} }, 400, "not offered"},
-		{"good", full, nil, 200, "2 item(s)"},
+		{"good", full, nil, 200, "2 items received from the tool."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,6 +122,44 @@ func TestDeepLinkLinks_SettingsAreEnforcedAndLinksCreated(t *testing.T) {
 	// The request was answered: a second response to it is not matched to it.
 	if got := p.DeepLinkResponses(); len(got) != 1 || got[0].RequestID == "" || *got[0].Data != data {
 		t.Errorf("responses = %+v", got)
+	}
+}
+
+// TestDeepLinkLinks_ReturnPageCountsItems: the LMS's return page counts
+// what the tool sent in words: "1 item", "2 items", and "No item" when the
+// instructor chose nothing (never "item(s)").
+func TestDeepLinkLinks_ReturnPageCountsItems(t *testing.T) {
+	p := ltitest.NewServer(t, ltitest.Options{})
+	ft := newFakeTool(t, p, ltitest.ToolConfig{})
+	item := func(title string) any {
+		return map[string]any{"type": "ltiResourceLink", "title": title, "url": ft.srv.URL + "/launch"}
+	}
+	for _, tc := range []struct {
+		items []any
+		want  string
+	}{
+		{[]any{}, "No item received from the tool."},
+		{[]any{item("Reading")}, "1 item received from the tool."},
+		{[]any{item("Reading"), item("Quiz")}, "2 items received from the tool."},
+		{[]any{item("Reading"), item("Quiz"), item("Survey")}, "3 items received from the tool."},
+	} {
+		jwt := ft.assertion(func(h, c map[string]any) {
+			delete(c, "sub")
+			c["aud"] = p.Issuer()
+			c["nonce"] = "n-1"
+			c[lti+"message_type"] = "LtiDeepLinkingResponse"
+			c[lti+"version"] = "1.3.0"
+			c[lti+"deployment_id"] = "1"
+			c[dlItems] = tc.items
+		})
+		resp, err := http.PostForm(dlReturnURL(t, p, ltitest.MoodleDeepLinking()), url.Values{"JWT": {jwt}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := readAll(t, resp)
+		if resp.StatusCode != 200 || !strings.Contains(body, tc.want) || strings.Contains(body, "item(s)") {
+			t.Errorf("%d items: status %d, body %q, want %q", len(tc.items), resp.StatusCode, body, tc.want)
+		}
 	}
 }
 
