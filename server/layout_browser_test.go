@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -72,10 +71,10 @@ func TestConsole_TableWordsNotSplit(t *testing.T) {
 func TestConsole_DebugMovesFocusToDebugger(t *testing.T) {
 	c := openConsole(t, "/admin/launches")
 	l := c.failedLaunch()
+	c.run("list the launch", c.reload())
 	var focused string
 	c.run("debug with the keyboard",
-		c.reload(),
-		browsertest.Press("button", "Debug launch "+strconv.FormatInt(l.ID, 10)),
+		browsertest.Press("button", c.debugButton(l)),
 		chromedp.WaitVisible(`#debugger`),
 		chromedp.Poll(`document.getElementById('debugger').contains(document.activeElement)`, nil, chromedp.WithPollingTimeout(5*time.Second)),
 		chromedp.Evaluate(`document.activeElement.id`, &focused),

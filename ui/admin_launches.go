@@ -2,7 +2,6 @@ package ui
 
 import (
 	"encoding/json"
-	"strconv"
 	"time"
 
 	"github.com/ltibox/ltibox/server/model"
@@ -30,6 +29,7 @@ func (c *adminConsole) renderLaunches() app.UI {
 
 // launchesTable lists the launches, newest first.
 func (c *adminConsole) launchesTable() app.UI {
+	labels := debugButtonLabels(c.launches)
 	return tableScroll("Launches, newest first", app.Table().ID("launches").Body(
 		app.Caption().Text("Launches, newest first"),
 		app.THead().Body(app.Tr().Body(th("Time"), th("Platform"), th("Deployment"), th("Message"), th("Result"), th("Debug"))),
@@ -47,7 +47,7 @@ func (c *adminConsole) launchesTable() app.UI {
 				app.Td().Class("wrap").Text(platform), app.Td().Class("wrap").Text(l.DeploymentID), app.Td().Text(l.MessageType),
 				app.Td().Class("wrap").Text(result(l)+" "+l.Check),
 				app.Td().Class("actions").Body(app.If(!l.OK, func() app.UI {
-					return app.Button().Type("button").Class("secondary").Text("Debug").Aria("label", "Debug launch "+strconv.FormatInt(l.ID, 10)).
+					return app.Button().Type("button").Class("secondary").Text("Debug").Aria("label", labels[l.ID]).
 						OnClick(func(ctx app.Context, e app.Event) { c.openDebugger(ctx, l.ID) }, app.EventScope(l.ID))
 				})),
 			)

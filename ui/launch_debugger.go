@@ -11,10 +11,50 @@ import (
 // The launch debugger's parts that need no console state. The debugger
 // itself is rendered by the Recent launches page (admin_launches.go).
 
-// debugButtonLabel is the accessible name renderLaunches gives a failed
-// launch's Debug button; closing the debugger finds the button again by it
+// debugButtonLabels are the accessible names of the failed launches' Debug
+// buttons, by launch ID. They name a launch by what its row shows (the
+// launch IDs are not on the page): "Debug the launch of 3 Mar 2026, 14:05:09
+// from Demo LMS, deployment 9". Launches that would share a name (the same
+// second, platform and deployment) are told apart by their place among
+// those, newest first: "…, deployment 9 (2 of 3)". Closing the debugger
+// finds its button again by the name
 // (TestConsole_CloseDebuggerReturnsFocus fails if the two drift apart).
-func debugButtonLabel(id int64) string { return "Debug launch " + strconv.FormatInt(id, 10) }
+func debugButtonLabels(launches []model.LaunchAttempt) map[int64]string {
+	base := map[int64]string{}
+	count := map[string]int{}
+	for _, l := range launches {
+		if l.OK {
+			continue
+		}
+		platform := l.Platform
+		if platform == "" {
+			platform = l.Issuer
+		}
+		label := "Debug the launch of " + wallClock(l.CreatedAt).Format(localTimeLayout)
+		if platform != "" {
+			label += " from " + platform
+		}
+		if l.DeploymentID != "" {
+			label += ", deployment " + l.DeploymentID
+		}
+		base[l.ID] = label
+		count[label]++
+	}
+	out := make(map[int64]string, len(base))
+	seen := map[string]int{}
+	for _, l := range launches {
+		label, ok := base[l.ID]
+		if !ok {
+			continue
+		}
+		if n := count[label]; n > 1 {
+			seen[label]++
+			label += " (" + strconv.Itoa(seen[label]) + " of " + strconv.Itoa(n) + ")"
+		}
+		out[l.ID] = label
+	}
+	return out
+}
 
 // debugPlatform names the launch's platform in the debugger: the name the
 // administrator gave it on the Platforms page first (an issuer URL is hard to
@@ -55,12 +95,21 @@ func (c *adminConsole) closeDebugger() {
 	if c.debug == nil {
 		return
 	}
-	label := debugButtonLabel(c.debug.ID)
+	label := debugButtonLabels(c.launches)[c.debug.ID]
 	c.debug = nil
 	c.mctx.Defer(func(app.Context) {
 		doc := app.Window().Get("document")
-		el := doc.Call("querySelector", `#launches button[aria-label="`+label+`"]`)
-		if !el.Truthy() {
+		// Compared, not put in a selector: a platform's name may hold
+		// quotes, and an invalid selector throws (a panic in wasm).
+		var el app.Value
+		buttons := doc.Call("querySelectorAll", `#launches button[aria-label]`)
+		for i := 0; i < buttons.Length(); i++ {
+			if b := buttons.Index(i); label != "" && b.Call("getAttribute", "aria-label").String() == label {
+				el = b
+				break
+			}
+		}
+		if el == nil || !el.Truthy() {
 			el = doc.Call("getElementById", "launch-search")
 		}
 		if el.Truthy() {
