@@ -25,20 +25,18 @@ import (
 // the slider with the keyboard, submits with the keyboard, and the LMS
 // gradebook holds the score for the right user and line item, with the
 // progress values and an ISO 8601 timestamp with sub-second precision; the
-// focus stays on the Submit button (not <body>) through the submit. Two
-// ways in: a link set up with the graded self-assessment (the launch lands on
-// the activity page, slider out of the activity's 10), and a link with no
-// activity yet (home page → /app/score, out of the LMS column's 100).
+// focus stays on the Submit button (not <body>) through the submit. The
+// link is set up with the graded self-assessment: the launch lands on the
+// activity page, slider out of the activity's 10. (A link with no activity
+// yet offers no score: TestGrade_UnsetLinkOffersNoScore.)
 func TestGrade_StudentSliderInBrowser(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
-		mapped    bool
 		maxScore  float64
 		keys      int // ArrowRight presses before one ArrowLeft
 		wantValue string
 	}{
-		{"activity page", true, 10, 8, "7"},
-		{"score page of a link without activity", false, 100, 8, "7"},
+		{"activity page", 10, 8, "7"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, base, stop := startApp(t, t.TempDir(), true)
@@ -46,9 +44,7 @@ func TestGrade_StudentSliderInBrowser(t *testing.T) {
 			// browsertest.New below) closes before the app stops, so Chromium's
 			// unused preconnected sockets cannot hold the shutdown.
 			t.Cleanup(stop)
-			if tc.mapped {
-				mapDemoLink(t, a)
-			}
+			mapDemoLink(t, a)
 			ctx := browsertest.New(t)
 			ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 			defer cancel()
@@ -57,13 +53,7 @@ func TestGrade_StudentSliderInBrowser(t *testing.T) {
 				chromedp.Navigate(base + "/"),
 				chromedp.WaitVisible(`iframe[name="tool"]`),
 				chromedp.Click(`//button[starts-with(normalize-space(.), "Launch as student")]`, chromedp.BySearch),
-			}
-			if tc.mapped {
-				open = append(open, chromedp.Poll(inFrame(`!!(d.querySelector('#wasm-ready') && d.querySelector('#graded-slot #score-input'))`), nil, chromedp.WithPollingTimeout(45*time.Second)))
-			} else {
-				open = append(open,
-					chromedp.Poll(inFrame(`!!(d.querySelector('#wasm-ready') && d.querySelector('#score-link'))`), nil, chromedp.WithPollingTimeout(45*time.Second)),
-					chromedp.Evaluate(inFrame(`(d.querySelector('#score-link').click(), true)`), nil))
+				chromedp.Poll(inFrame(`!!(d.querySelector('#wasm-ready') && d.querySelector('#graded-slot #score-input'))`), nil, chromedp.WithPollingTimeout(45*time.Second)),
 			}
 			keys := []chromedp.Action{
 				chromedp.Poll(inFrame(`!!d.querySelector('#score-input') && /Not submitted yet/.test(d.querySelector('#score-status').innerText)`), nil, chromedp.WithPollingTimeout(20*time.Second)),
@@ -127,6 +117,52 @@ func TestGrade_StudentSliderInBrowser(t *testing.T) {
 				t.Errorf("gradebook results = %+v, want %v for student", res, want)
 			}
 		})
+	}
+}
+
+// TestGrade_UnsetLinkOffersNoScore: a student launched on a graded link no
+// activity was chosen for yet reads, on the home page, that it is not set up
+// (the sentence the activity page says too) and gets no "Open your score"
+// link; the score page, opened anyway, says the same sentence and offers no
+// slider, and reports nothing (not even InProgress) to the LMS gradebook.
+func TestGrade_UnsetLinkOffersNoScore(t *testing.T) {
+	a, base, stop := startApp(t, t.TempDir(), true)
+	t.Cleanup(stop)
+	ctx, cancel := context.WithTimeout(browsertest.New(t), 90*time.Second)
+	defer cancel()
+	poll := func(expr string) chromedp.Action {
+		return chromedp.Poll(inFrame(expr), nil, chromedp.WithPollingTimeout(45*time.Second))
+	}
+	var home, score string
+	var links, sliders int
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`iframe[name="tool"]`),
+		chromedp.Click(`//button[starts-with(normalize-space(.), "Launch as student")]`, chromedp.BySearch),
+		poll(`!!d.querySelector('#wasm-ready') && !!d.querySelector('#link-status') && !d.querySelector('#link-status .muted')`),
+		chromedp.Evaluate(inFrame(`d.querySelector('#main').innerText`), &home),
+		chromedp.Evaluate(inFrame(`d.querySelectorAll('#score-link, a[href="/app/score"]').length`), &links),
+		// The score page by its address (a bookmark, the back button).
+		chromedp.Evaluate(inFrame(`(d.defaultView.location.assign('/app/score'), true)`), nil),
+		poll(`!!d.querySelector('#wasm-ready') && !!d.querySelector('.score-slider[data-status="loaded"]')`),
+		chromedp.Evaluate(inFrame(`d.querySelector('#main').innerText`), &score),
+		chromedp.Evaluate(inFrame(`d.querySelectorAll('#score-input, #score-submit').length`), &sliders),
+	)
+	if err != nil {
+		var text string
+		dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_ = chromedp.Run(dctx, chromedp.Evaluate(frameText, &text))
+		dcancel()
+		t.Fatalf("unset link: %v (frame: %q)", err, text)
+	}
+	if !strings.Contains(home, model.MsgActivityNotSetUp) || links != 0 {
+		t.Errorf("home page of a student on an unset link: %d links to the score page, text:\n%s", links, home)
+	}
+	if !strings.Contains(score, model.MsgActivityNotSetUp) || sliders != 0 {
+		t.Errorf("score page of an unset link: %d slider controls, text:\n%s", sliders, score)
+	}
+	if got := a.demo.Scores(demoLineItemURL(t, a)); len(got) != 0 {
+		t.Errorf("the LMS gradebook received %d scores from a student on an unset link: %+v", len(got), got)
 	}
 }
 

@@ -410,10 +410,13 @@ func (p *activityPage) renderChooser(legend string) app.UI {
 
 // linkStatus is the home page's note about the launched link: what it opens,
 // or that it is not set up yet (with the way to set it up for instructors).
+// A learner of a graded link gets the way to their score only once the link
+// is set up: the score page says the same sentence as this note until then.
 type linkStatus struct {
 	app.Compo
 
 	Role   model.Role
+	AGS    bool // the launch carries the grade service
 	status loadStatus
 	link   model.LinkActivity
 	err    string
@@ -421,6 +424,12 @@ type linkStatus struct {
 
 func newLinkStatus(role model.Role) *linkStatus {
 	return &linkStatus{Role: role, status: statusLoading}
+}
+
+// Graded says whether the launch carries the grade service (AGS).
+func (l *linkStatus) Graded(v bool) *linkStatus {
+	l.AGS = v
+	return l
 }
 
 func (l *linkStatus) OnMount(ctx app.Context) {
@@ -449,6 +458,9 @@ func (l *linkStatus) Render() app.UI {
 		body = app.P().Class("alert alert-error").Text(l.err)
 	case l.link.Activity != nil:
 		body = app.P().Body(app.Text("This link opens "), app.A().ID("open-activity").Href(PathActivity).Text(l.link.Activity.Title), app.Text("."))
+		if l.AGS && l.Role != model.RoleInstructor {
+			body = app.Div().Body(body, app.P().Body(app.A().ID("score-link").Href(PathScore).Text("Open your score")))
+		}
 	case l.Role == model.RoleInstructor:
 		body = app.P().Body(app.Text("No activity is set up for this link yet. "), app.A().ID("set-up-link").Href(PathActivity).Text("Choose the activity it opens"), app.Text("."))
 	default:

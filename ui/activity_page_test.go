@@ -158,6 +158,22 @@ func TestActivityPage(t *testing.T) {
 		mustContain(t, render(t, l), `id="set-up-link"`, "Choose the activity it opens")
 		l = newLinkStatus(model.RoleLearner)
 		l.status, l.link = statusLoaded, model.LinkActivity{SetUp: true, Activity: &q}
-		mustContain(t, render(t, l), `id="open-activity"`, "Self-assessment")
+		got := render(t, l)
+		mustContain(t, got, `id="open-activity"`, "Self-assessment")
+		mustNotContain(t, got, `id="score-link"`) // no grade service
+
+		// A graded launch: the learner's way to their score comes once the
+		// link is set up, and only for learners.
+		l = newLinkStatus(model.RoleLearner).Graded(true)
+		l.status = statusLoaded
+		got = render(t, l)
+		mustContain(t, got, `id="not-set-up"`, model.MsgActivityNotSetUp)
+		mustNotContain(t, got, `id="score-link"`, "Open your score")
+		l = newLinkStatus(model.RoleLearner).Graded(true)
+		l.status, l.link = statusLoaded, model.LinkActivity{SetUp: true, Activity: &q}
+		mustContain(t, render(t, l), `id="open-activity"`, `id="score-link"`, "Open your score")
+		l = newLinkStatus(model.RoleInstructor).Graded(true)
+		l.status, l.link = statusLoaded, model.LinkActivity{SetUp: true, Activity: &q}
+		mustNotContain(t, render(t, l), `id="score-link"`)
 	})
 }

@@ -139,9 +139,10 @@ func (h *homePage) renderSession(s model.Session) app.UI {
 				app.Dd().ID("activity").Text(link),
 			),
 		),
-		// Issue 3: what the launched link opens (or that it needs setting up).
-		app.If(s.ResourceLink != "", func() app.UI { return newLinkStatus(s.Role) }),
-		gradesLink(s),
+		// Issue 3: what the launched link opens (or that it needs setting up),
+		// and for a learner of a graded link, once it is set up, their score.
+		app.If(s.ResourceLink != "", func() app.UI { return newLinkStatus(s.Role).Graded(s.Services.AGS) }),
+		gradingViewLink(s),
 		app.Section().Aria("labelledby", "services-heading").Body(
 			app.H2().ID("services-heading").Text("What your course lets ltibox use"),
 			app.Ul().ID("services").Class("services").Body(
@@ -162,16 +163,14 @@ func (h *homePage) renderSession(s model.Session) app.UI {
 	)
 }
 
-// gradesLink leads learners of a graded link to their score and instructors to
-// the grading view (issue 4).
-func gradesLink(s model.Session) app.UI {
-	switch {
-	case !s.Services.AGS || s.ResourceLink == "":
+// gradingViewLink leads instructors of a graded link to the grading view
+// (issue 4). Learners find their score under "This link" (linkStatus), and
+// only once the link's activity is set up.
+func gradingViewLink(s model.Session) app.UI {
+	if !s.Services.AGS || s.ResourceLink == "" || s.Role != model.RoleInstructor {
 		return nil
-	case s.Role == model.RoleInstructor:
-		return app.P().Body(app.A().ID("grading-link").Href(PathGrading).Text("Open the grading view"))
 	}
-	return app.P().Body(app.A().ID("score-link").Href(PathScore).Text("Open your score"))
+	return app.P().Body(gradingLink(false))
 }
 
 func serviceItem(name string, granted bool) app.UI {

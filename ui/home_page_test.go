@@ -80,6 +80,16 @@ func TestHomePage(t *testing.T) {
 			unwanted: []string{"Choosing content"},
 		},
 		{
+			// Whether the link is set up comes with the link's activity
+			// (linkStatus): until then no way to a score the learner may
+			// not have (review: "Open your score" on an unset link).
+			name: "loaded learner of a graded link",
+			info: sessionInfo{Status: statusLoaded, Session: model.Session{Role: model.RoleLearner, ResourceLink: "rl-1", LinkTitle: "Week 3 quiz",
+				Services: model.Services{AGS: true}}},
+			want:     []string{">Learner<", "Checking which activity this link opens…", "Grades: available"},
+			unwanted: []string{`id="score-link"`, "Open your score", "grading-link"},
+		},
+		{
 			name:     "no token",
 			info:     sessionInfo{Status: statusFailed, Err: model.Errorf(model.EUNAUTHORIZED, "%s", msgNoSession)},
 			want:     []string{`data-status="failed"`, "alert-error", "This page only works when opened from your course. Relaunch the activity from your LMS."},

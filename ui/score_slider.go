@@ -60,7 +60,7 @@ func (s *scoreSlider) load(_ app.Context, first bool) {
 	ctx.Async(func() {
 		c := newClient(tok)
 		v, err := c.Grade(ctx)
-		if err == nil && first && v.Enabled && v.Score == nil {
+		if err == nil && first && v.Enabled && v.ActivityID != 0 && v.Score == nil {
 			if _, perr := c.SubmitScore(ctx, model.ScoreSubmission{ActivityID: v.ActivityID, ActivityProgress: "InProgress"}); perr == nil {
 				v, err = c.Grade(ctx)
 			}
@@ -157,6 +157,11 @@ func (s *scoreSlider) Render() app.UI {
 		body = append(body, app.P().ID("score-status").Class("status alert alert-error").Role("status").Aria("live", "polite").Text(s.loadErr))
 	case !s.view.Enabled:
 		body = append(body, app.P().ID("score-status").Class("status alert").Role("status").Aria("live", "polite").Text(s.view.Reason))
+	case s.view.ActivityID == 0:
+		// A link no activity was chosen for (GET /api/v1/activity answers
+		// setUp false for the same links): nothing to score yet. The home
+		// page says the same and offers no way here.
+		body = append(body, app.P().ID("score-status").Class("status alert").Role("status").Aria("live", "polite").Text(model.MsgActivityNotSetUp))
 	default:
 		body = append(body, s.renderForm(), app.P().ID("score-status").Class(s.statusClass()).Role("status").Aria("live", "polite").Body(s.statusLine()...))
 	}

@@ -27,23 +27,28 @@ func TestScoreSlider_States(t *testing.T) {
 	}{
 		{"not enabled", &scoreSlider{status: statusLoaded, view: model.GradeView{Reason: "Grades are not enabled for this link: no AGS."}},
 			[]string{`role="status"`, "Grades are not enabled for this link: no AGS."}, []string{`type="range"`}},
-		{"fresh", &scoreSlider{status: statusLoaded, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Title: "Quiz", Instructions: "<h1>Quiz</h1><p>Go.</p>"}, showActivity: true},
+		// A link no activity was chosen for: the AGS claim would let a score
+		// through, but there is nothing to score yet. The learner reads the
+		// sentence the home page and the activity page say, no slider.
+		{"link not set up", &scoreSlider{status: statusLoaded, view: model.GradeView{Enabled: true, ScoreMaximum: 100, Title: "Activity 1"}, showActivity: true},
+			[]string{`<h1 id="activity-title">Activity 1</h1>`, `role="status"`, model.MsgActivityNotSetUp}, []string{`type="range"`, "Submit score", "Not submitted yet"}},
+		{"fresh", &scoreSlider{status: statusLoaded, view: model.GradeView{Enabled: true, ActivityID: 1, ScoreMaximum: 10, Title: "Quiz", Instructions: "<h1>Quiz</h1><p>Go.</p>"}, showActivity: true},
 			[]string{`<h1 id="activity-title">Quiz</h1>`, "<h2>Quiz</h2>", `<label for="score-input">Score, from 0 to 10</label>`, `type="range"`, `min="0"`, `max="10"`, `step="1"`,
 				`aria-valuetext="0 out of 10"`, `<output `, `id="score-output"`, `for="score-input"`, `Submit score`, "Not submitted yet"},
 			[]string{`disabled`}},
-		{"saved", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Score: score(model.DeliveryPending, "")}},
+		{"saved", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ActivityID: 1, ScoreMaximum: 10, Score: score(model.DeliveryPending, "")}},
 			[]string{`aria-valuetext="7 out of 10"`, "Saved: 7 out of 10. Sending it to the gradebook"}, nil},
-		{"retrying", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Score: score(model.DeliveryRetrying, "HTTP 503")}},
+		{"retrying", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ActivityID: 1, ScoreMaximum: 10, Score: score(model.DeliveryRetrying, "HTTP 503")}},
 			[]string{"ltibox will try again at", "HTTP 503", "Your score is safe"}, nil},
 		// The LMS's words about platform setup are for the instructor and the
 		// admin; the learner gets a plain sentence they can act on.
-		{"failed", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Score: score(model.DeliveryFailed,
+		{"failed", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ActivityID: 1, ScoreMaximum: 10, Score: score(model.DeliveryFailed,
 			"The LMS refused ltibox an access token: check the client ID, the tool's public key (JWKS URL) (HTTP 404): 404 page not found")}},
 			[]string{"Your score (7 out of 10) is saved in ltibox. The course gradebook did not accept it yet; your instructor can see why and send it again.", "alert-error"},
 			[]string{"access token", "client ID", "JWKS", "HTTP 404", "404 page not found"}},
-		{"sent", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ScoreMaximum: 10, Score: score(model.DeliveryDelivered, "")}},
+		{"sent", &scoreSlider{status: statusLoaded, value: 7, view: model.GradeView{Enabled: true, ActivityID: 1, ScoreMaximum: 10, Score: score(model.DeliveryDelivered, "")}},
 			[]string{"Sent to the gradebook: 7 out of 10."}, nil},
-		{"submitting", &scoreSlider{status: statusLoaded, submitting: true, view: model.GradeView{Enabled: true, ScoreMaximum: 10}},
+		{"submitting", &scoreSlider{status: statusLoaded, submitting: true, view: model.GradeView{Enabled: true, ActivityID: 1, ScoreMaximum: 10}},
 			// aria-disabled, not disabled: a disabled button loses the keyboard
 			// focus (go-app writes a "true" attribute without its value, and
 			// attributes in no fixed order).
