@@ -207,3 +207,51 @@ func TestConsole_CopySetupURLs(t *testing.T) {
 		t.Errorf("the page threw: %q", thrown)
 	}
 }
+
+// TestConsole_SetupBoxLayoutAndValues: the setup box's heading sits at the
+// top of the box (no empty band above it: only the box's padding); the box
+// shows the values its hint asks to compare (the demo LMS's issuer, client ID
+// and keyset URL as ltibox has them), right before that hint; and its
+// deployment line says where in ltibox a deployment ID goes.
+func TestConsole_SetupBoxLayoutAndValues(t *testing.T) {
+	c := openConsole(t, "/admin/")
+	var box struct {
+		Gap, Padding                         float64
+		Issuer, ClientID, JWKS, Hint, Deploy string
+		HintAfterValues                      bool
+	}
+	c.run("open the setup box",
+		browsertest.Press("button", "Show setup for Demo LMS"),
+		chromedp.WaitVisible(`#setup-heading`),
+		chromedp.Evaluate(`(() => {
+			const s = document.getElementById('setup'), h = document.getElementById('setup-heading');
+			const cs = getComputedStyle(s), text = id => (document.getElementById(id) || {}).textContent || '';
+			const hint = s.querySelector('.note'), values = document.getElementById('setup-platform');
+			return {
+				gap: h.getBoundingClientRect().top - s.getBoundingClientRect().top,
+				padding: parseFloat(cs.paddingTop) + parseFloat(cs.borderTopWidth),
+				issuer: text('platform-issuer'), clientID: text('platform-client-id'), jwks: text('platform-jwks'),
+				hint: hint ? hint.textContent : '', deploy: text('setup-deployment'),
+				hintAfterValues: !!(hint && values && (values.compareDocumentPosition(hint) & Node.DOCUMENT_POSITION_FOLLOWING)),
+			};
+		})()`, &box),
+	)
+	if box.Gap > box.Padding+1 {
+		t.Errorf("the setup heading is %.0f px below the box's top, want only the box's padding and border (%.0f px)", box.Gap, box.Padding)
+	}
+	if box.Issuer != c.a.demo.Issuer() || box.ClientID != demoClientID || box.JWKS != c.a.demo.JWKSURL() {
+		t.Errorf("the setup box shows issuer %q, client ID %q, keyset URL %q; want the demo LMS's %q, %q, %q",
+			box.Issuer, box.ClientID, box.JWKS, c.a.demo.Issuer(), demoClientID, c.a.demo.JWKSURL())
+	}
+	if !strings.Contains(box.Hint, "issuer, client ID and keyset (JWKS) URL") || !box.HintAfterValues {
+		t.Errorf("hint %q (after the values it names: %v)", box.Hint, box.HintAfterValues)
+	}
+	if !strings.Contains(box.Deploy, "Enter each deployment ID in ltibox on the Deployments page") || !strings.Contains(box.Deploy, "ltibox has deployment 1 of Demo LMS.") {
+		t.Errorf("deployment line: %q", box.Deploy)
+	}
+	c.run("the Deployments page from the setup box",
+		browsertest.Press("link", "Deployments page"),
+		browsertest.WaitFor("heading", "Deployments"),
+		browsertest.WaitFor("group", "Add a deployment"),
+	)
+}

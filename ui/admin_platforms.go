@@ -386,13 +386,52 @@ func (c *adminConsole) renderSetup() app.UI {
 		app.If(p.Setup.Where != "", func() app.UI { return app.P().Class("where").Text("Where to find that page: " + p.Setup.Where) }),
 		app.Dl().Class("facts").Body(items...),
 		app.P().ID("copy-status").Class("status").Role("status").Aria("live", "polite").Text(copyMsg),
-		app.If(p.Setup.DeploymentNote != "", func() app.UI { return app.P().Text(p.Setup.DeploymentNote) }),
+		setupDeployment(*p),
 		app.Label().For("setup-json").Text(p.Setup.JSONLabel),
 		app.Textarea().ID("setup-json").ReadOnly(true).Rows(14).Text(p.Setup.JSON),
 		app.P().Body(c.copyButton(setupJSON(p.Setup))),
+		// What the LMS must show for the tool: the hints (the Other LMS one
+		// says to compare these) read them here, next to themselves.
+		app.H3().ID("setup-check-heading").Text("What ltibox has for "+p.Name),
+		app.P().ID("setup-check").Text("ltibox accepts launches from "+p.Name+" only when these values match the ones "+p.Name+" shows for the tool. To change them, use Edit in the platform's row."),
+		app.Dl().ID("setup-platform").Class("facts").Body(
+			app.Dt().Text("Issuer (platform ID)"), app.Dd().Body(app.Code().ID("platform-issuer").Text(p.Issuer)),
+			app.Dt().Text("Client ID"), app.Dd().Body(app.Code().ID("platform-client-id").Text(p.ClientID)),
+			app.Dt().Text("Keyset (JWKS) URL of "+p.Name), app.Dd().Body(app.Code().ID("platform-jwks").Text(p.JWKSURL)),
+		),
 		app.If(p.Setup.Hint != "", func() app.UI { return app.P().Class("note").Text(p.Setup.Hint) }),
 		app.Button().Type("button").ID("close-setup").Class("secondary").Text("Close setup").OnClick(func(ctx app.Context, e app.Event) { c.closeSetup() }),
 	)
+}
+
+// setupDeployment says what a deployment ID is in the LMS, where it goes in
+// ltibox (the Deployments page; the Add form's field exists only before the
+// platform is saved) and which ones ltibox has for the platform so far.
+func setupDeployment(p model.Platform) app.UI {
+	known := "ltibox has no deployment of " + p.Name + " yet."
+	if ids := deploymentIDs(p); len(ids) == 1 {
+		known = "ltibox has deployment " + ids[0] + " of " + p.Name + "."
+	} else if len(ids) > 1 {
+		known = "ltibox has deployments " + strings.Join(ids, ", ") + " of " + p.Name + "."
+	}
+	note := p.Setup.DeploymentNote
+	if note != "" {
+		note += " "
+	}
+	return app.P().ID("setup-deployment").Body(
+		app.Text(note+"Enter each deployment ID in ltibox on the "),
+		app.A().Href(PathAdminDeployments).Text("Deployments page"),
+		app.Text(" (Add a deployment, platform "+p.Name+"). "+known),
+	)
+}
+
+// deploymentIDs are the platform's deployment IDs, in the order listed.
+func deploymentIDs(p model.Platform) []string {
+	ids := []string{}
+	for _, d := range p.Deployments {
+		ids = append(ids, d.DeploymentID)
+	}
+	return ids
 }
 
 // openSetup shows the setup panel of the platform with the id and moves the

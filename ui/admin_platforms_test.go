@@ -76,3 +76,40 @@ func TestAdminPlatforms_SetupBox(t *testing.T) {
 	mustContain(t, got, "open the page for adding an LTI 1.3 tool")
 	mustNotContain(t, got, "Where to find that page")
 }
+
+// TestAdminPlatforms_SetupBoxNamesItsValues: the setup box shows the values
+// its hint asks to compare (the platform's issuer, client ID and keyset URL,
+// as ltibox has them), next to that hint; and its deployment line says where
+// in ltibox a deployment ID goes (the Deployments page, linked) and which
+// ones ltibox has.
+func TestAdminPlatforms_SetupBoxNamesItsValues(t *testing.T) {
+	c := newAdminConsole(PathAdmin)
+	c.auth, c.loaded, c.shown = authReady, statusLoaded, 1
+	c.platforms = []model.Platform{{ID: 1, Name: "Riverside LMS", Preset: "other", Status: "active",
+		Issuer: "https://lms.riverside.example", ClientID: "tool-7781", JWKSURL: "https://lms.riverside.example/keys.json",
+		Deployments: []model.Deployment{{DeploymentID: "1"}, {DeploymentID: "dep-2"}},
+		ToolURLs:    model.ToolURLs{JWKSURL: "https://tool.example/.well-known/jwks.json"},
+		Setup: model.PlatformSetup{DeploymentNote: "Your LMS shows the deployment ID after the tool is installed.",
+			Hint:      "Check that the issuer, client ID and keyset (JWKS) URL that ltibox has for this LMS match the values your LMS shows for the tool.",
+			JSONLabel: "Tool configuration", JSON: "{}"}}}
+	got := render(t, c)
+
+	mustContain(t, got, `id="platform-issuer">https://lms.riverside.example</code>`, `id="platform-client-id">tool-7781</code>`,
+		`id="platform-jwks">https://lms.riverside.example/keys.json</code>`, "Keyset (JWKS) URL of Riverside LMS")
+	// The values, then the hint that refers to them.
+	values, hint := strings.Index(got, `id="setup-platform"`), strings.Index(got, "Check that the issuer")
+	if values < 0 || hint < values {
+		t.Errorf("the hint does not follow the values it refers to:\n%s", got)
+	}
+	dep := regexp.MustCompile(`(?s)<p [^>]*id="setup-deployment"[^>]*>(.*?)</p>`).FindStringSubmatch(got)
+	if dep == nil {
+		t.Fatalf("no deployment line:\n%s", got)
+	}
+	mustContain(t, dep[1], "Your LMS shows the deployment ID after the tool is installed.", `href="/admin/deployments"`, ">Deployments page</a>",
+		"Add a deployment", "deployments 1, dep-2 of Riverside LMS")
+
+	c.platforms[0].Deployments = nil
+	c2 := newAdminConsole(PathAdmin)
+	c2.auth, c2.loaded, c2.shown, c2.platforms = authReady, statusLoaded, 1, c.platforms
+	mustContain(t, render(t, c2), "ltibox has no deployment of Riverside LMS yet.")
+}

@@ -77,7 +77,7 @@ var Presets = []Preset{
 		families:       []string{"schoology"}},
 	{Key: PresetOther, Label: "Other LMS", Where: "Your LMS's LTI 1.3 / LTI Advantage tool registration page.",
 		DeploymentNote: "Your LMS shows the deployment ID after the tool is installed.",
-		Hint:           "Compare the issuer, client ID and JWKS URL in ltibox with the values your LMS shows for the tool."},
+		Hint:           "Check that the issuer, client ID and keyset (JWKS) URL that ltibox has for this LMS match the values your LMS shows for the tool (ltibox lists its values in the platform's setup box: Platforms page, Setup)."},
 }
 
 // PresetByKey returns the preset with the key, or Other.
