@@ -169,3 +169,65 @@ func TestLinkSetup_FocusAfterFirstSave(t *testing.T) {
 		t.Errorf("after setting up the link the focus is on %q, want the page's heading (activity-title)", got)
 	}
 }
+
+// TestConsole_PlatformFormFocus: the platform form closes on Save and on
+// Cancel, and takes its buttons with it. The focus goes on, never to <body>:
+// after adding a platform, to the heading of its setup box (which opens to
+// say what to enter in the LMS); after an edit, and after Cancel, back to the
+// button that opened the form (the row's Edit button, or Add platform).
+func TestConsole_PlatformFormFocus(t *testing.T) {
+	c := openConsole(t, "/admin/")
+	d := `(d => ` + focusedIn + `)(document)`
+	focus := func(cond string) string {
+		t.Helper()
+		settleFocus(c.ctx, cond)
+		var got string
+		c.run("read the focus", chromedp.Evaluate(d, &got))
+		return got
+	}
+	byLabel := func(label string) string {
+		return `document.activeElement.getAttribute('aria-label') === ` + jsString(label)
+	}
+
+	c.run("add a platform with the keyboard",
+		browsertest.Press("button", "Add platform"),
+		browsertest.Fill("LMS address (fills in the URLs)", "https://moodle.school.example"),
+		browsertest.Fill("Client ID", "Kx7moodleClient"),
+		browsertest.Press("button", "Save platform"),
+		c.done("Saved Moodle."),
+		chromedp.WaitVisible(`#setup`),
+	)
+	if got := focus(`document.activeElement.id === 'setup-heading'`); got != "setup-heading" {
+		t.Errorf("after adding a platform the focus is on %q, want its setup box's heading (setup-heading)", got)
+	}
+
+	c.run("edit a platform with the keyboard",
+		browsertest.Press("button", "Edit Demo LMS"),
+		browsertest.Fill("Name", "Riverside LMS"),
+		browsertest.Press("button", "Save platform"),
+		c.done("Saved Riverside LMS."),
+		chromedp.WaitNotPresent(`#platform-form`),
+	)
+	if got := focus(byLabel("Edit Riverside LMS")); got != "Edit Riverside LMS" {
+		t.Errorf("after saving an edit the focus is on %q, want the row's %q button", got, "Edit Riverside LMS")
+	}
+
+	c.run("open the edit form and cancel it",
+		browsertest.Press("button", "Edit Riverside LMS"),
+		chromedp.WaitVisible(`#platform-form`),
+		browsertest.Press("button", "Cancel"),
+		chromedp.WaitNotPresent(`#platform-form`),
+	)
+	if got := focus(byLabel("Edit Riverside LMS")); got != "Edit Riverside LMS" {
+		t.Errorf("after Cancel in the edit form the focus is on %q, want the row's %q button", got, "Edit Riverside LMS")
+	}
+	c.run("open the add form and cancel it",
+		browsertest.Press("button", "Add platform"),
+		chromedp.WaitVisible(`#platform-form`),
+		browsertest.Press("button", "Cancel"),
+		chromedp.WaitNotPresent(`#platform-form`),
+	)
+	if got := focus(`document.activeElement.id === 'add-platform'`); got != "add-platform" {
+		t.Errorf("after Cancel in the add form the focus is on %q, want the Add platform button", got)
+	}
+}

@@ -118,9 +118,46 @@ func (c *adminConsole) savePlatform(ctx app.Context, e app.Event) {
 				c.status, c.errMsg = "", model.ErrorMessage(err)
 				return
 			}
-			c.showForm, c.shown, c.status = false, p.ID, "Saved "+p.Name+". Now enter ltibox's URLs in the LMS (below)."
+			c.showForm = false
+			if id == 0 {
+				// A new platform: its setup box opens (once the reload has
+				// drawn it) and takes the focus, as Setup does.
+				c.shown, c.status = p.ID, "Saved "+p.Name+". Now enter ltibox's URLs in the LMS (below)."
+				c.clearCopyMsg()
+				c.focusAfterLoad = "setup-heading"
+			} else {
+				// An edit changes nothing to enter in the LMS: the focus goes
+				// back to the row's Edit button, as Cancel does.
+				c.status = "Saved " + p.Name + "."
+				c.focusPlatformRow(id, "Edit ")
+			}
 			c.reload(ctx)
 		})
+	})
+}
+
+// closeForm closes the platform form unsaved and gives the focus back to the
+// button that opened it: Add platform, or the row's Edit button. The form's
+// Cancel button goes with the form, and Chromium would drop the focus to <body>.
+func (c *adminConsole) closeForm() {
+	c.showForm = false
+	if c.editID != 0 {
+		c.focusPlatformRow(c.editID, "Edit ")
+		return
+	}
+	c.focusAfterRender(byID("add-platform"))
+}
+
+// focusPlatformRow focuses the button of the platform's row whose accessible
+// name starts with prefix ("Edit ", "Show setup for "), once the console has
+// re-rendered. If a search hides that row, the search box takes the focus.
+func (c *adminConsole) focusPlatformRow(id int64, prefix string) {
+	c.focusAfterRender(func(doc app.Value) app.Value {
+		el := doc.Call("querySelector", `#platforms tr[data-platform="`+strconv.FormatInt(id, 10)+`"] button[aria-label^="`+prefix+`"]`)
+		if !el.Truthy() {
+			el = doc.Call("getElementById", "platform-search")
+		}
+		return el
 	})
 }
 
@@ -270,7 +307,7 @@ func (c *adminConsole) renderPlatformForm() app.UI {
 			}),
 			app.Div().Class("form-actions").Body(
 				app.Button().Type("submit").ID("save-platform").Text("Save platform"),
-				app.Button().Type("button").ID("platform-cancel").Class("secondary").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { c.showForm = false }),
+				app.Button().Type("button").ID("platform-cancel").Class("secondary").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { c.closeForm() }),
 			),
 		),
 	)
@@ -451,13 +488,7 @@ func (c *adminConsole) closeSetup() {
 	id := c.shown
 	c.shown = 0
 	c.clearCopyMsg()
-	c.focusAfterRender(func(doc app.Value) app.Value {
-		el := doc.Call("querySelector", `#platforms tr[data-platform="`+strconv.FormatInt(id, 10)+`"] button[aria-label^="Show setup for "]`)
-		if !el.Truthy() {
-			el = doc.Call("getElementById", "platform-search")
-		}
-		return el
-	})
+	c.focusPlatformRow(id, "Show setup for ")
 }
 
 // focusAfterRender focuses the element find returns once the console has
