@@ -4,8 +4,9 @@ BROTLI_Q ?= 9
 WASM_RAW := bin/app.wasm
 WEB      := assets/web
 ADDR     ?= :8080
+FUZZTIME ?= 60s
 
-.PHONY: all build wasm run test vet fmt-check bench loadrun clean
+.PHONY: all build wasm run test vet fmt-check bench loadrun fuzz clean
 
 all: build
 
@@ -40,6 +41,11 @@ test: fmt-check wasm vet
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
 	$(GO) run ./server/loadrun --bin bin/ltibox --n 2000 --conc 1,16,64
+
+# Fuzzing beyond the seeds `make test` runs: signed launches whose claims
+# carry odd types and values must launch or get a readable page, never a 500.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzLaunchClaim$$' -fuzztime $(FUZZTIME) ./server/api/
 
 loadrun: build
 	$(GO) run ./server/loadrun --bin bin/ltibox --n 2000 --conc 1,16,64

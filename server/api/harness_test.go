@@ -139,11 +139,12 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	return h
 }
 
-// testWriter sends server logs to the test log when -v is set.
+// testWriter sends server logs to the test log when -v is set (not for a
+// fuzz test's harness: F.Log may not be called while its target runs).
 type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
-	if testing.Verbose() {
+	if _, fuzz := w.t.(*testing.F); testing.Verbose() && !fuzz {
 		w.t.Log(strings.TrimSpace(string(p)))
 	}
 	return len(p), nil

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -257,6 +258,35 @@ func badPayloads() []badPayload {
 		{"31 deployment_id too long", ltitest.LaunchSpec{Mutate: set(lti.ClaimDeploymentID, long)}, 401, "launch.identifier_invalid", "255 characters"},
 		{"31 resource_link.id too long", ltitest.LaunchSpec{Mutate: func(c map[string]any) { c[lti.ClaimResourceLink].(map[string]any)["id"] = long }}, 401, "launch.identifier_invalid", "255 characters"},
 		{"31 context.id not ASCII", ltitest.LaunchSpec{Mutate: func(c map[string]any) { c[lti.ClaimContext].(map[string]any)["id"] = "kürs" }}, 401, "launch.identifier_invalid", "plain ASCII"},
+		// A claim of a type LTI does not allow names the claim, not "could not be read".
+		{"claim type: context.id a number", ltitest.LaunchSpec{Mutate: func(c map[string]any) { c[lti.ClaimContext].(map[string]any)["id"] = 101 }},
+			400, "launch.claim_type", "context.id claim is a number, where LTI 1.3 expects a text"},
+		{"claim type: sub a number", ltitest.LaunchSpec{Mutate: set("sub", 5)}, 400, "launch.claim_type", "sub claim is a number, where LTI 1.3 expects a text"},
+		{"claim type: roles with a number", ltitest.LaunchSpec{Mutate: set(lti.ClaimRoles, []any{ltitest.RoleLearner, 7})},
+			400, "launch.claim_type", "roles claim is a list holding something other than text, where LTI 1.3 expects a list of texts"},
+		{"claim type: roles an object", ltitest.LaunchSpec{Mutate: set(lti.ClaimRoles, map[string]any{"role": ltitest.RoleLearner})},
+			400, "launch.claim_type", "roles claim is an object, where LTI 1.3 expects a list of texts"},
+		{"claim type: tool_platform a text", ltitest.LaunchSpec{Mutate: set(lti.ClaimToolPlatform, "Moodle")}, 400, "launch.claim_type", "tool_platform claim is a text, where LTI 1.3 expects an object"},
+	}
+}
+
+// TestLaunch_OneStringForAList: a platform that sends one string where LTI
+// wants a list of strings (roles, context type, AGS scope) still launches,
+// with the string read as a list of one — the meaning is unambiguous.
+func TestLaunch_OneStringForAList(t *testing.T) {
+	h := newHarness(t)
+	resp, _ := h.launch(ltitest.LaunchSpec{WithAGS: true, Mutate: func(c map[string]any) {
+		c[lti.ClaimRoles] = ltitest.RoleInstructor
+		c[lti.ClaimContext].(map[string]any)["type"] = "http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"
+		c[lti.ClaimAGS].(map[string]any)["scope"] = lti.ScopeScore
+	}})
+	token := sessionToken(t, resp)
+	var s model.Session
+	if r, body := h.apiGet("/api/v1/session", token); r.StatusCode != 200 || json.Unmarshal([]byte(body), &s) != nil {
+		t.Fatalf("session: %d %s", r.StatusCode, body)
+	}
+	if s.Role != model.RoleInstructor || !slices.Equal(s.Roles, []string{ltitest.RoleInstructor}) || !s.Services.AGS {
+		t.Errorf("session from one-string lists: role %q roles %q AGS %v, want instructor, [%s], AGS", s.Role, s.Roles, s.Services.AGS, ltitest.RoleInstructor)
 	}
 }
 

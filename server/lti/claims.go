@@ -1,6 +1,11 @@
 package lti
 
-import "github.com/golang-jwt/jwt/v5"
+import (
+	"encoding/json"
+	"reflect"
+
+	"github.com/golang-jwt/jwt/v5"
+)
 
 // Claim names from LTI Core 1.3, Deep Linking 2.0, AGS 2.0 and NRPS 2.0.
 const (
@@ -44,7 +49,7 @@ type Claims struct {
 	DeploymentID       string                   `json:"https://purl.imsglobal.org/spec/lti/claim/deployment_id,omitempty"`
 	TargetLinkURI      string                   `json:"https://purl.imsglobal.org/spec/lti/claim/target_link_uri,omitempty"`
 	ResourceLink       *ResourceLinkClaim       `json:"https://purl.imsglobal.org/spec/lti/claim/resource_link,omitempty"`
-	Roles              *[]string                `json:"https://purl.imsglobal.org/spec/lti/claim/roles,omitempty"`
+	Roles              *StringList              `json:"https://purl.imsglobal.org/spec/lti/claim/roles,omitempty"`
 	Context            *ContextClaim            `json:"https://purl.imsglobal.org/spec/lti/claim/context,omitempty"`
 	ToolPlatform       *ToolPlatformClaim       `json:"https://purl.imsglobal.org/spec/lti/claim/tool_platform,omitempty"`
 	LaunchPresentation *LaunchPresentationClaim `json:"https://purl.imsglobal.org/spec/lti/claim/launch_presentation,omitempty"`
@@ -63,10 +68,10 @@ type ResourceLinkClaim struct {
 
 // ContextClaim is the context claim.
 type ContextClaim struct {
-	ID    string   `json:"id"`
-	Label string   `json:"label,omitempty"`
-	Title string   `json:"title,omitempty"`
-	Type  []string `json:"type,omitempty"`
+	ID    string     `json:"id"`
+	Label string     `json:"label,omitempty"`
+	Title string     `json:"title,omitempty"`
+	Type  StringList `json:"type,omitempty"`
 }
 
 // ToolPlatformClaim is the tool_platform claim.
@@ -86,29 +91,73 @@ type LaunchPresentationClaim struct {
 
 // AGSClaim is the AGS endpoint claim.
 type AGSClaim struct {
-	Scope     []string `json:"scope"`
-	LineItems string   `json:"lineitems,omitempty"`
-	LineItem  string   `json:"lineitem,omitempty"`
+	Scope     StringList `json:"scope"`
+	LineItems string     `json:"lineitems,omitempty"`
+	LineItem  string     `json:"lineitem,omitempty"`
 }
 
 // NRPSClaim is the NRPS claim.
 type NRPSClaim struct {
-	ContextMembershipsURL string   `json:"context_memberships_url"`
-	ServiceVersions       []string `json:"service_versions"`
+	ContextMembershipsURL string     `json:"context_memberships_url"`
+	ServiceVersions       StringList `json:"service_versions"`
 }
 
 // DeepLinkingClaim is the deep_linking_settings claim.
 type DeepLinkingClaim struct {
-	ReturnURL                         string   `json:"deep_link_return_url"`
-	AcceptTypes                       []string `json:"accept_types"`
-	AcceptPresentationDocumentTargets []string `json:"accept_presentation_document_targets"`
-	AcceptMediaTypes                  string   `json:"accept_media_types,omitempty"`
-	AcceptMultiple                    bool     `json:"accept_multiple,omitempty"`
-	AcceptLineItem                    bool     `json:"accept_lineitem,omitempty"`
-	AutoCreate                        bool     `json:"auto_create,omitempty"`
-	Title                             string   `json:"title,omitempty"`
-	Text                              string   `json:"text,omitempty"`
-	Data                              *string  `json:"data,omitempty"`
+	ReturnURL                         string     `json:"deep_link_return_url"`
+	AcceptTypes                       StringList `json:"accept_types"`
+	AcceptPresentationDocumentTargets StringList `json:"accept_presentation_document_targets"`
+	AcceptMediaTypes                  string     `json:"accept_media_types,omitempty"`
+	AcceptMultiple                    bool       `json:"accept_multiple,omitempty"`
+	AcceptLineItem                    bool       `json:"accept_lineitem,omitempty"`
+	AutoCreate                        bool       `json:"auto_create,omitempty"`
+	Title                             string     `json:"title,omitempty"`
+	Text                              string     `json:"text,omitempty"`
+	Data                              *string    `json:"data,omitempty"`
+}
+
+// StringList is a claim the spec makes a list of strings (roles, context
+// type). A platform that sends one string instead gets it read as a list of
+// one: the meaning is unambiguous, and refusing the launch would lock a class
+// out over a formatting slip. Anything else is still a type error.
+type StringList []string
+
+// UnmarshalJSON reads a JSON array of strings, or one string as a list of one.
+func (l *StringList) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*l = StringList{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		// The decoder adds the claim's name to this error.
+		kind := "a list holding something other than text"
+		if len(b) > 0 && b[0] != '[' {
+			var v any
+			_ = json.Unmarshal(b, &v)
+			kind = jsonValueKind(v)
+		}
+		return &json.UnmarshalTypeError{Value: kind, Type: reflect.TypeOf(StringList{})}
+	}
+	*l = many
+	return nil
+}
+
+// jsonValueKind names the JSON kind of a decoded value, as
+// json.UnmarshalTypeError.Value does ("number", "object", "bool").
+func jsonValueKind(v any) string {
+	switch v.(type) {
+	case float64:
+		return "number"
+	case map[string]any:
+		return "object"
+	case bool:
+		return "bool"
+	case nil:
+		return "null"
+	}
+	return "value"
 }
 
 // RoleList returns the roles claim (nil-safe).

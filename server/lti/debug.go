@@ -28,6 +28,7 @@ var CheckHints = map[string]string{
 	"login.platform_pending":          "The platform waits for approval: activate it under Pending approvals.",
 	"launch.kid_unknown":              "The LMS signed with a key its JWKS URL does not publish: check the platform's JWKS URL in ltibox.",
 	"launch.jwks_unavailable":         "ltibox could not fetch the LMS keys: check the JWKS URL and that the LMS is reachable from the ltibox server.",
+	"launch.claim_type":               "The LMS sent a claim in a type LTI 1.3 does not allow (the message names it; the claims below show what came): report it to the LMS vendor. Relaunching does not help.",
 	"launch.signature_invalid":        "The signature does not match the LMS keys: check the JWKS URL belongs to this LMS.",
 	"launch.aud_mismatch":             "The id_token is for another client ID: check the client ID stored in ltibox matches the one the LMS shows for ltibox.",
 	"launch.iss_mismatch":             "The issuer differs from the login's: check the platform's issuer in ltibox.",
