@@ -231,7 +231,7 @@ func gradingLink(main bool) app.UI {
 
 func (p *activityPage) renderInstructorTools() app.UI {
 	a := p.link.Activity
-	var edit app.UI = app.P().Class("muted").Text("This activity is in the ltibox library. To change it, duplicate it in the content picker and place your copy.")
+	var edit app.UI = app.P().Class("muted").Text("This activity is in the ltibox library, shared by every course, so it is not edited here. To adapt it, open ltibox's content picker from your LMS (its add-content or Select content button), duplicate the activity there and place your copy; or point this link at one of your course's activities with Change the activity of this link.")
 	if a.ContextID != 0 {
 		edit = p.renderEditor()
 	}

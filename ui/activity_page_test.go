@@ -111,7 +111,7 @@ func TestActivityPage(t *testing.T) {
 		mustContain(t, render(t, withRoster), `id="roster-link"`, `href="/app/roster"`, `>Course roster</a>`) // attributes come in no fixed order
 		r := reading
 		got = render(t, page(teacher, model.LinkActivity{SetUp: true, Activity: &r}, reading, quiz))
-		mustContain(t, got, "duplicate it in the content picker")
+		mustContain(t, got, "duplicate the activity there and place your copy")
 		mustNotContain(t, got, `id="edit-activity"`)
 		p := page(teacher, model.LinkActivity{SetUp: true, Activity: &q}, reading, quiz)
 		p.editing, p.draft, p.maxText = true, q, "10"

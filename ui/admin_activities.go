@@ -94,7 +94,7 @@ func (c *adminConsole) renderActivityForm() app.UI {
 		c.run(ctx, "Saving…", "Saved "+in.Title+".", func() error { _, err := c.api.SaveActivity(ctx, in); return err },
 			func() { c.showAct = false })
 	}).Body(app.FieldSet().Body(
-		app.Legend().Text("Activity"),
+		app.Legend().Text(activityFormTitle(c.act.ID)),
 		app.Label().For("act-title").Text("Title"),
 		app.Input().Type("text").ID("act-title").Required(true).Value(c.act.Title).OnInput(c.ValueTo(&c.act.Title)),
 		app.Label().For("act-instructions").Text("Instructions (Markdown)"),
@@ -121,4 +121,13 @@ func (c *adminConsole) renderActivityForm() app.UI {
 		app.Button().Type("submit").Text("Save activity"),
 		app.Button().Type("button").ID("activity-cancel").Class("secondary").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { c.showAct = false }),
 	))
+}
+
+// activityFormTitle names the library form by what it does: the console
+// uses one form to add and to edit.
+func activityFormTitle(id int64) string {
+	if id == 0 {
+		return "New library activity"
+	}
+	return "Edit library activity"
 }

@@ -16,7 +16,7 @@ const (
 // Messages a person sees when the launch cannot be shown.
 const (
 	msgNoSession = "This page only works when opened from your course. Relaunch the activity from your LMS."
-	msgExpired   = "Your session has expired. Relaunch from your course."
+	msgExpired   = "Your session has ended or is not valid. Relaunch the activity from your course."
 	msgLoading   = "Loading your course activity…"
 )
 

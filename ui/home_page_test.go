@@ -98,7 +98,7 @@ func TestHomePage(t *testing.T) {
 		{
 			name:     "expired",
 			info:     failedSession(model.Errorf(model.EUNAUTHORIZED, "token expired")),
-			want:     []string{`data-status="failed"`, "Your session has expired. Relaunch from your course."},
+			want:     []string{`data-status="failed"`, "Your session has ended or is not valid. Relaunch the activity from your course."},
 			unwanted: []string{"token expired", "Try again"},
 		},
 		{

@@ -53,7 +53,7 @@ type pickerPage struct {
 }
 
 func newPickerPage() *pickerPage {
-	return &pickerPage{status: statusLoading, choices: map[int64]*pickChoice{}, newMax: "10"}
+	return &pickerPage{status: statusLoading, choices: map[int64]*pickChoice{}, newMax: "100"}
 }
 
 func (p *pickerPage) OnMount(ctx app.Context) {
@@ -561,11 +561,12 @@ func (p *pickerPage) renderCreate() app.UI {
 		app.Form().ID("create-form").OnSubmit(p.create).Body(
 			app.P().Body(app.Label().For("new-title").Text("Title"), app.Input().Type("text").ID("new-title").Required(true).Value(p.newTitle).OnChange(value(&p.newTitle))),
 			app.P().Body(app.Label().For("new-instructions").Text("Instructions (Markdown)"), app.Textarea().ID("new-instructions").Rows(5).Text(p.newInstructions).OnChange(value(&p.newInstructions))),
-			app.P().Body(app.Label().For("new-tag").Text("Tag (optional)"), app.Input().Type("text").ID("new-tag").Value(p.newTag).OnChange(value(&p.newTag))),
 			app.P().Class("choice").Body(graded, app.Label().For("new-graded").Text("Graded")),
 			app.If(p.newGraded, func() app.UI {
-				return app.P().Body(app.Label().For("new-max").Text("Maximum score"), app.Input().Type("number").ID("new-max").Min(0).Step(0.5).Value(p.newMax).OnChange(value(&p.newMax)))
+				return app.P().Body(app.Label().For("new-max").Text("Maximum score"), app.Input().Type("number").ID("new-max").Required(true).
+					Attr("min", "0").Attr("max", "10000").Attr("step", "any").Value(p.newMax).OnChange(value(&p.newMax)))
 			}),
+			app.P().Body(app.Label().For("new-tag").Text("Tag (optional)"), app.Input().Type("text").ID("new-tag").Value(p.newTag).OnChange(value(&p.newTag))),
 			dateFields("new-", &p.newStart, &p.newEnd),
 			app.If(p.createErr != "", func() app.UI { return app.P().Class("alert alert-error").Role("alert").Text(p.createErr) }),
 			app.Button().Type("submit").ID("create-submit").Text("Create activity"),

@@ -197,3 +197,20 @@ func TestDemoteHeadings(t *testing.T) {
 		}
 	}
 }
+
+// TestPickerPage_CreateFormMatchesTheConsole: the picker's "Create a new
+// activity" form asks in the console library's order (graded and its maximum
+// before the optional tag), with the same default maximum (100), required
+// while graded and with no step that would refuse 7.5.
+func TestPickerPage_CreateFormMatchesTheConsole(t *testing.T) {
+	p := loadedPicker(model.DeepLinkOptions{AcceptTypes: []string{"ltiResourceLink"}, Targets: []string{"iframe"}, CanLink: true})
+	p.newGraded = true
+	got := renderPicker(t, p)
+	mustTag(t, got, "new-max", `value="100"`, `required`, `step="any"`, `max="10000"`)
+	if g, m, tag := strings.Index(got, `id="new-graded"`), strings.Index(got, `id="new-max"`), strings.Index(got, `id="new-tag"`); !(g < m && m < tag) || g < 0 {
+		t.Errorf("create form order: graded at %d, maximum at %d, tag at %d; want graded, maximum, tag", g, m, tag)
+	}
+	if activityFormTitle(0) == activityFormTitle(7) {
+		t.Error("the console's library form has one title for adding and editing")
+	}
+}
