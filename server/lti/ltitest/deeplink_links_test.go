@@ -116,6 +116,17 @@ func TestDeepLinkLinks_SettingsAreEnforcedAndLinksCreated(t *testing.T) {
 	if ags["lineitem"] != li.ID {
 		t.Errorf("launch of the graded link has lineitem %v, want %s", ags["lineitem"], li.ID)
 	}
+	// The instructor opens the same link (to grade it): same link, the instructor's roles.
+	if spec, err := p.LinkLaunch(1, "instructor"); err != nil || spec.UserID != "instructor" || spec.ResourceLinkID != links[1].ResourceLinkID {
+		t.Errorf("instructor launch of the graded link: %+v %v", spec, err)
+	}
+	// The demo page offers both launches of each created link.
+	_, page := getPage(t, browser(t), "GET", p.Issuer()+"/", nil)
+	for _, want := range []string{`Open "Quiz" as student (graded)`, `Open "Quiz" as instructor (grading)`, `Open "Reading" as instructor</button>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("demo page lacks %q:\n%s", want, page)
+		}
+	}
 	if _, err := p.LinkLaunch(2, "student"); err == nil {
 		t.Error("launch of a link that does not exist succeeded")
 	}

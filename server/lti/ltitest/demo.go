@@ -30,6 +30,11 @@ var demoPage = template.Must(template.New("demo").Parse(`<!doctype html>
 <input type="hidden" name="user" value="student">
 <button type="submit">Open "{{.Title}}" as student{{if .Graded}} (graded){{end}}</button>
 </form>
+<form method="post" action="{{$.Start}}/link" target="tool">
+<input type="hidden" name="link" value="{{.Index}}">
+<input type="hidden" name="user" value="instructor">
+<button type="submit">Open "{{.Title}}" as instructor{{if .Graded}} (grading){{end}}</button>
+</form>
 {{end}}<iframe name="tool" title="ltibox" src="about:blank" width="100%" height="600"></iframe>
 {{with .Storage}}{{if .FrameURL}}<iframe name="{{.Script.Frame}}" title="LMS storage" src="{{.FrameURL}}" hidden></iframe>{{end}}
 <script src="{{.Script.Src}}" data-role="page" data-frame="{{.Script.Frame}}" data-prefix="{{.Script.Prefix}}" data-fault="{{.Script.Fault}}"></script>{{end}}
