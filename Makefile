@@ -42,10 +42,12 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
 	$(GO) run ./server/loadrun --bin bin/ltibox --n 2000 --conc 1,16,64
 
-# Fuzzing beyond the seeds `make test` runs: signed launches whose claims
-# carry odd types and values must launch or get a readable page, never a 500.
+# Fuzzing beyond the seeds `make test` runs, FUZZTIME per target: signed
+# launches whose claims carry odd types and values, and odd bodies to the
+# session API's writes, must get an answer for people, never a 500.
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLaunchClaim$$' -fuzztime $(FUZZTIME) ./server/api/
+	$(GO) test -run '^$$' -fuzz '^FuzzSessionAPIBody$$' -fuzztime $(FUZZTIME) ./server/api/
 
 loadrun: build
 	$(GO) run ./server/loadrun --bin bin/ltibox --n 2000 --conc 1,16,64
