@@ -35,6 +35,7 @@ type gradingPage struct {
 
 	editing     int64 // user being edited, 0 for none
 	editScore   string
+	editStart   string // the score field's value when the form opened (see renderEdit)
 	editComment string
 	editErr     string
 
@@ -239,9 +240,19 @@ func (p *gradingPage) onEdit(ctx app.Context, e app.Event) {
 			p.editScore = formatScore(*r.Score.ScoreGiven)
 		}
 	}
+	p.editStart = p.editScore
 	// The form opens below the table, away from the button: take the
-	// keyboard focus to its first field.
-	p.focusAfterRender(func(doc app.Value) app.Value { return doc.Call("getElementById", "edit-score") })
+	// keyboard focus to its first field, holding this learner's score (the
+	// field may still show what was typed for another learner: its value
+	// attribute did not change, so go-app leaves it).
+	start := p.editScore
+	p.focusAfterRender(func(doc app.Value) app.Value {
+		el := doc.Call("getElementById", "edit-score")
+		if el.Truthy() {
+			el.Set("value", start)
+		}
+		return el
+	})
 }
 
 // onCancel closes the edit form unsaved and gives the focus back to the
@@ -559,8 +570,13 @@ func (p *gradingPage) renderEdit() app.UI {
 			app.Legend().Text("Change the score of "+name),
 			app.Div().Class("stack").Body(
 				app.Label().For("edit-score").Text(fmt.Sprintf("Score, from 0 to %s", formatScore(p.view.ScoreMaximum))),
-				app.Input().Type("number").ID("edit-score").Min(0).Max(formatScore(p.view.ScoreMaximum)).Attr("step", formatScore(sliderStep(p.view.ScoreMaximum))).
-					Value(p.editScore).OnInput(p.onEditScore),
+				// step="any": an instructor may give any score from 0 to the
+				// maximum (7.25 of 7.5 too); the server checks the range.
+				app.Input().Type("number").ID("edit-score").Min(0).Max(formatMaximum(p.view.ScoreMaximum)).Attr("step", "any").
+					// The value is set when the form opens, not from each
+					// keystroke: while "7." is typed the field reads "", and
+					// writing that back would turn 7.5 into 5 (or 57).
+					Value(p.editStart).OnInput(p.onEditScore),
 			),
 			app.Div().Class("stack").Body(
 				app.Label().For("edit-comment").Text("Comment for the learner (sent to the gradebook)"),

@@ -173,13 +173,17 @@ func compareResults(rows []model.GradebookRow, results []lti.Result, lineItem st
 	seen := map[string]bool{}
 	for _, row := range rows {
 		rb := model.ReadBackRow{UserID: row.User.ID, Subject: row.User.Subject, Name: row.User.DisplayName()}
+		rowMax := maxScore // the learner's score was given out of its own maximum (the activity's may have changed since)
 		if sc := row.Score; sc != nil && sc.ScoreGiven != nil && sc.GradingProgress == lti.GradingFullyGraded {
 			v := *sc.ScoreGiven
 			rb.Local = &v
+			if sc.ScoreMaximum > 0 {
+				rowMax = sc.ScoreMaximum
+			}
 		}
 		if r, ok := bySubject[row.User.Subject]; ok {
 			seen[row.User.Subject] = true
-			rb.Gradebook = scaled(r, maxScore)
+			rb.Gradebook = scaled(r, rowMax)
 		}
 		switch {
 		case rb.Local == nil && rb.Gradebook == nil:
@@ -187,7 +191,7 @@ func compareResults(rows []model.GradebookRow, results []lti.Result, lineItem st
 			rb.Differs, rb.Note = true, "In the gradebook, not in ltibox."
 		case rb.Gradebook == nil:
 			rb.Differs, rb.Note = true, "Not in the gradebook yet."
-		case math.Abs(*rb.Local-*rb.Gradebook) > maxScore*1e-6:
+		case math.Abs(*rb.Local-*rb.Gradebook) > rowMax*1e-6:
 			rb.Differs, rb.Note = true, "The gradebook has a different score."
 		}
 		out.Rows = append(out.Rows, rb)
@@ -237,6 +241,9 @@ func (s *Server) getGradingExport(c *fiber.Ctx) error {
 		if sc := r.Score; sc != nil {
 			if sc.ScoreGiven != nil {
 				rec[3] = strconv.FormatFloat(*sc.ScoreGiven, 'f', -1, 64)
+			}
+			if sc.ScoreMaximum > 0 { // the maximum this score was given out of
+				rec[4] = strconv.FormatFloat(sc.ScoreMaximum, 'f', -1, 64)
 			}
 			rec[5], rec[6], rec[7], rec[8], rec[9] = sc.ActivityProgress, sc.GradingProgress, sc.Delivery.State, cell(sc.Delivery.Error), cell(sc.Comment)
 		}

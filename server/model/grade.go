@@ -135,7 +135,7 @@ type ReadBackRow struct {
 	Subject   string   `json:"subject"`
 	Name      string   `json:"name"`
 	Local     *float64 `json:"local,omitempty"`     // latest graded score in ltibox
-	Gradebook *float64 `json:"gradebook,omitempty"` // the LMS result, scaled to ltibox's maximum
+	Gradebook *float64 `json:"gradebook,omitempty"` // the LMS result, scaled to the maximum of the learner's score
 	Differs   bool     `json:"differs"`
 	Note      string   `json:"note,omitempty"`
 }
