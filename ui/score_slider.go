@@ -211,6 +211,9 @@ func (s *scoreSlider) statusLine() []app.UI {
 	if s.submitting {
 		return []app.UI{app.Text("Saving your score…")}
 	}
+	if s.view.LocalOnly && (s.view.Score == nil || s.view.Score.ScoreGiven == nil) {
+		return []app.UI{app.Text("Not submitted yet. Move the slider, then press Submit score. Your score is saved in ltibox; this activity does not send scores to the course gradebook.")}
+	}
 	return delivery(s.view.Score, s.view.ScoreMaximum)
 }
 
@@ -243,6 +246,8 @@ func delivery(sc *model.Score, maxScore float64) []app.UI {
 		return []app.UI{app.Text("Your score (" + what + ") is saved in ltibox. The course gradebook did not accept it yet; your instructor can see why and send it again.")}
 	case model.DeliveryDelivered:
 		return []app.UI{app.Text("Sent to the gradebook: " + what + ".")}
+	case model.DeliveryLocal:
+		return []app.UI{app.Text("Your score (" + what + ") is saved in ltibox. This activity does not send scores to the course gradebook.")}
 	}
 	return []app.UI{app.Text("Saved: " + what + ".")}
 }

@@ -188,3 +188,29 @@ func TestScoreSlider_FractionalMaximum(t *testing.T) {
 	mustContain(t, got, `id="edit-score"`, `max="7.5"`, `step="any"`)
 	mustNotContain(t, got, `step="0.08"`)
 }
+
+// TestScoreSlider_LocalOnly: on a link placed without a gradebook column the
+// learner reads, before and after submitting, that the score stays in
+// ltibox; the instructor's view says so and offers no sending or reading of
+// a gradebook.
+func TestScoreSlider_LocalOnly(t *testing.T) {
+	five := 5.0
+	fresh := &scoreSlider{status: statusLoaded, view: model.GradeView{Enabled: true, LocalOnly: true, ActivityID: 1, ScoreMaximum: 10}}
+	mustContain(t, render(t, fresh), "Not submitted yet", "Your score is saved in ltibox; this activity does not send scores to the course gradebook.")
+	saved := &scoreSlider{status: statusLoaded, value: 5, view: model.GradeView{Enabled: true, LocalOnly: true, ActivityID: 1, ScoreMaximum: 10,
+		Score: &model.Score{ScoreGiven: &five, ScoreMaximum: 10, Delivery: model.Delivery{State: model.DeliveryLocal}}}}
+	got := render(t, saved)
+	mustContain(t, got, "Your score (5 out of 10) is saved in ltibox. This activity does not send scores to the course gradebook.")
+	mustNotContain(t, got, "Sending it", "Sent to the gradebook", "alert-error")
+
+	p := &gradingPage{status: statusLoaded, sortBy: "name", view: model.GradingView{Enabled: true, LocalOnly: true, Title: "Quiz", ScoreMaximum: 10,
+		Counts: map[string]int{model.DeliveryLocal: 1},
+		Rows:   []model.GradebookRow{{User: model.User{ID: 1, Name: "Ada Lovelace"}, Score: saved.view.Score}}}}
+	got = render(t, p)
+	mustContain(t, got, "1 learner. "+model.MsgScoresKeptInLTIbox, "5 / 10", "Kept in ltibox (no gradebook column)", "Download CSV")
+	mustNotContain(t, got, `id="send-pending"`, `id="read-back"`, "sent to the gradebook,")
+	p2 := *p
+	p2.Compo = app.Compo{}
+	p2.editing = 1
+	mustContain(t, render(t, &p2), "Comment for the learner (kept in ltibox)")
+}

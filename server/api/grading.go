@@ -42,7 +42,7 @@ func (s *Server) getGrading(c *fiber.Ctx) error {
 
 func (s *Server) gradingView(ctx context.Context, sess *model.LaunchSession, g *gradeTarget) (*model.GradingView, error) {
 	view := &model.GradingView{Enabled: g.Enabled, Reason: g.Reason, Title: g.Title, ScoreMaximum: g.Max,
-		Rows: []model.GradebookRow{}, Counts: map[string]int{}}
+		Rows: []model.GradebookRow{}, Counts: map[string]int{}, LocalOnly: g.Local}
 	if g.Activity != nil {
 		view.ActivityID = g.Activity.ID
 	}
@@ -98,7 +98,7 @@ func (s *Server) postGradingScore(c *fiber.Ctx) error {
 	}
 	sc, err := s.db.CreateScore(ctx, &model.NewScore{RegistrationID: sess.RegistrationID, LinkID: g.Link.ID, UserID: in.UserID,
 		ActivityID: activityID, ScoreGiven: in.ScoreGiven, ScoreMaximum: g.Max, ActivityProgress: lti.ProgressCompleted,
-		GradingProgress: lti.GradingFullyGraded, Comment: comment, SetBy: setBy, Target: g.Target})
+		GradingProgress: lti.GradingFullyGraded, Comment: comment, SetBy: setBy, Target: g.Target, LocalOnly: g.Local})
 	if err != nil {
 		return err
 	}
@@ -115,6 +115,9 @@ func (s *Server) postGradingSend(c *fiber.Ctx) error {
 	}
 	if !g.Enabled {
 		return model.Errorf(model.ECONFLICT, "%s", g.Reason)
+	}
+	if g.Local {
+		return model.Errorf(model.ECONFLICT, "%s", model.MsgScoresKeptInLTIbox)
 	}
 	n, err := s.db.RequeueOutbox(c.UserContext(), sqlite.OutboxFilter{LinkID: g.Link.ID})
 	if err != nil {
@@ -136,6 +139,9 @@ func (s *Server) postGradingReadBack(c *fiber.Ctx) error {
 	}
 	if !g.Enabled {
 		return model.Errorf(model.ECONFLICT, "%s", g.Reason)
+	}
+	if g.Local {
+		return model.Errorf(model.ECONFLICT, "%s", model.MsgScoresKeptInLTIbox)
 	}
 	ctx := c.UserContext()
 	lineItem := g.Target.LineItem
