@@ -11,12 +11,15 @@ import (
 	"github.com/ltibox/ltibox/server/model"
 )
 
-// scoreColumns reads a score with its outbox row (s = scores, o = outbox, b = set_by user).
+// scoreColumns reads a score with its outbox row (s = scores, o = outbox, b =
+// set_by user). A score kept in ltibox only has no outbox row: its state
+// reads 'local'.
 const scoreColumns = `s.id, s.link_id, s.user_id, COALESCE(s.activity_id, 0), s.score_given, s.score_maximum, s.activity_progress,
 	s.grading_progress, s.comment, s.timestamp_us, COALESCE(s.set_by, 0), COALESCE(b.name, ''), s.created_at,
-	o.state, o.attempts, o.next_attempt_ms, o.last_status, o.last_error, o.delivered_at, o.last_attempt_at`
+	COALESCE(o.state, '` + model.DeliveryLocal + `'), COALESCE(o.attempts, 0), COALESCE(o.next_attempt_ms, 0), COALESCE(o.last_status, 0),
+	COALESCE(o.last_error, ''), o.delivered_at, o.last_attempt_at`
 
-const scoreJoins = `FROM scores s JOIN outbox o ON o.score_id = s.id LEFT JOIN users b ON b.id = s.set_by`
+const scoreJoins = `FROM scores s LEFT JOIN outbox o ON o.score_id = s.id LEFT JOIN users b ON b.id = s.set_by`
 
 func scanScore(row interface{ Scan(...any) error }) (*model.Score, error) {
 	return scanScoreAfter(row)
@@ -67,7 +70,8 @@ func validateScore(s *model.NewScore) error {
 	return nil
 }
 
-// CreateScore stores a score and queues its delivery in one transaction. Its
+// CreateScore stores a score and queues its delivery in one transaction (a
+// LocalOnly score is stored and not queued). Its
 // AGS timestamp is now, or one microsecond after the link's and learner's
 // previous score if the clock has not moved past it, so timestamps are strictly
 // increasing per user and line item as the LMS requires.
@@ -102,6 +106,9 @@ func (db *DB) CreateScore(ctx context.Context, in *model.NewScore) (*model.Score
 		}
 		if id, err = res.LastInsertId(); err != nil {
 			return err
+		}
+		if in.LocalOnly {
+			return nil
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO outbox (score_id, registration_id, link_id, user_id, target, state, next_attempt_ms, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`, id, in.RegistrationID, in.LinkID, in.UserID, string(target), now.UnixMilli(), now.Unix(), now.Unix())

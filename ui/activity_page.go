@@ -297,7 +297,9 @@ func (p *activityPage) renderEditor() app.UI {
 			app.P().Body(app.Label().For("edit-tag").Text("Tag (optional)"), app.Input().Type("text").ID("edit-tag").Value(p.draft.Tag).OnChange(value(&p.draft.Tag))),
 			app.P().Class("choice").Body(graded, app.Label().For("edit-graded").Text("Graded")),
 			app.If(p.draft.Graded, func() app.UI {
-				return app.P().Body(app.Label().For("edit-max").Text("Maximum score"), app.Input().Type("number").ID("edit-max").Min(0).Step(0.5).Value(p.maxText).OnChange(value(&p.maxText)))
+				return app.P().Body(app.Label().For("edit-max").Text("Maximum score"),
+					app.Input().Type("number").ID("edit-max").Min(0).Step(0.5).Aria("describedby", "edit-max-help").Value(p.maxText).OnChange(value(&p.maxText)),
+					app.Br(), app.Small().ID("edit-max-help").Class("muted").Text(msgMaximumKept))
 			}),
 			dateFields("edit-", &p.startText, &p.endText),
 			app.If(p.editErr != "", func() app.UI { return app.P().Class("alert alert-error").Role("alert").Text(p.editErr) }),
@@ -471,3 +473,7 @@ func (l *linkStatus) Render() app.UI {
 		body,
 	)
 }
+
+// msgMaximumKept is said under an activity's maximum where it can be changed:
+// a new maximum applies to scores given from then on.
+const msgMaximumKept = "A new maximum applies to scores given from now on. Links already placed in courses keep their gradebook column (and its maximum) as the LMS made it, and scores already given keep the maximum they were given out of."

@@ -118,6 +118,9 @@ func TestActivityPage(t *testing.T) {
 		got = render(t, p)
 		mustContain(t, got, "<legend>Edit this activity</legend>", `<label for="edit-title">Title</label>`, `<label for="edit-max">Maximum score</label>`, `id="edit-save"`)
 		mustTag(t, got, "edit-graded", "checked")
+		// A new maximum does not rewrite placed links or given scores: said where it is changed.
+		mustTag(t, got, "edit-max", `aria-describedby="edit-max-help"`)
+		mustContain(t, got, `id="edit-max-help"`, msgMaximumKept)
 		mustTag(t, got, "edit-title", `value="Self-assessment"`)
 		mustTag(t, got, "edit-cancel", `class="secondary"`) // Save is the main action
 	})

@@ -35,6 +35,7 @@ type gradingPage struct {
 
 	editing     int64 // user being edited, 0 for none
 	editScore   string
+	editStart   string // the score field's value when the form opened (see renderEdit)
 	editComment string
 	editErr     string
 
@@ -239,9 +240,19 @@ func (p *gradingPage) onEdit(ctx app.Context, e app.Event) {
 			p.editScore = formatScore(*r.Score.ScoreGiven)
 		}
 	}
+	p.editStart = p.editScore
 	// The form opens below the table, away from the button: take the
-	// keyboard focus to its first field.
-	p.focusAfterRender(func(doc app.Value) app.Value { return doc.Call("getElementById", "edit-score") })
+	// keyboard focus to its first field, holding this learner's score (the
+	// field may still show what was typed for another learner: its value
+	// attribute did not change, so go-app leaves it).
+	start := p.editScore
+	p.focusAfterRender(func(doc app.Value) app.Value {
+		el := doc.Call("getElementById", "edit-score")
+		if el.Truthy() {
+			el.Set("value", start)
+		}
+		return el
+	})
 }
 
 // onCancel closes the edit form unsaved and gives the focus back to the
@@ -289,11 +300,15 @@ func (p *gradingPage) onSave(ctx app.Context, e app.Event) {
 		return
 	}
 	in := model.ScoreEdit{UserID: p.editing, ScoreGiven: &v, Comment: p.editComment}
+	local := p.view.LocalOnly
 	p.editErr = ""
 	p.run(ctx, "save", "Saving the score…", func(c *client) (string, error) {
 		if _, err := c.EditScore(ctx, in); err != nil {
 			ctx.Dispatch(func(ctx app.Context) { p.editErr = model.ErrorMessage(err) })
 			return "", err
+		}
+		if local {
+			return "Score saved in ltibox.", nil
 		}
 		return "Score saved and queued for the gradebook.", nil
 	}, func() {
@@ -402,17 +417,26 @@ func (p *gradingPage) renderLoaded() []app.UI {
 	c := p.view.Counts
 	summary := fmt.Sprintf("%s. Scores: %d sent to the gradebook, %d waiting, %d retrying, %d refused.",
 		plural(len(p.view.Rows), "learner"), c[model.DeliveryDelivered], c[model.DeliveryPending], c[model.DeliveryRetrying], c[model.DeliveryFailed])
+	if p.view.LocalOnly {
+		// Nothing goes to the gradebook: no counts of deliveries, no
+		// buttons that would send or read it.
+		summary = plural(len(p.view.Rows), "learner") + ". " + model.MsgScoresKeptInLTIbox
+	}
+	toolbar := []app.UI{
+		app.Div().Class("control").Body(
+			app.Label().For("grading-search").Text("Search learners"),
+			app.Input().Type("search").ID("grading-search").Value(p.query).Placeholder("Name, email or status").OnInput(p.onSearch),
+		),
+	}
+	if !p.view.LocalOnly {
+		toolbar = append(toolbar,
+			busy(app.Button().Type("button").ID("send-pending").Text("Send all pending").OnClick(p.onSendPending), "send"),
+			busy(app.Button().Type("button").ID("read-back").Class("secondary").Text("Read back from the gradebook").OnClick(p.onReadBack), "readback"))
+	}
+	toolbar = append(toolbar, busy(app.Button().Type("button").ID("download-csv").Class("secondary").Text("Download CSV").OnClick(p.onDownload), "export"))
 	out := []app.UI{
 		app.P().ID("grading-summary").Text(summary),
-		app.Div().Class("toolbar").Body(
-			app.Div().Class("control").Body(
-				app.Label().For("grading-search").Text("Search learners"),
-				app.Input().Type("search").ID("grading-search").Value(p.query).Placeholder("Name, email or status").OnInput(p.onSearch),
-			),
-			busy(app.Button().Type("button").ID("send-pending").Text("Send all pending").OnClick(p.onSendPending), "send"),
-			busy(app.Button().Type("button").ID("read-back").Class("secondary").Text("Read back from the gradebook").OnClick(p.onReadBack), "readback"),
-			busy(app.Button().Type("button").ID("download-csv").Class("secondary").Text("Download CSV").OnClick(p.onDownload), "export"),
-		),
+		app.Div().Class("toolbar").Body(toolbar...),
 		app.P().ID("grading-status").Class(cls).Role("status").Aria("live", "polite").Text(p.message),
 		p.renderTable(),
 	}
@@ -539,6 +563,8 @@ func gradingDelivery(sc *model.Score) []app.UI {
 		return []app.UI{app.Text("Retrying at "), localTime(*d.NextAttemptAt), app.Text(" (" + d.Error + ")")}
 	case model.DeliveryFailed:
 		return []app.UI{app.Text("Refused: " + d.Error)}
+	case model.DeliveryLocal:
+		return []app.UI{app.Text("Kept in ltibox (no gradebook column)")}
 	}
 	return []app.UI{app.Text(d.State)}
 }
@@ -554,16 +580,25 @@ func (p *gradingPage) renderEdit() app.UI {
 	if p.busy == "save" { // aria-disabled, not disabled: it keeps the focus (see busy in renderLoaded)
 		save = save.Aria("disabled", "true").Aria("busy", "true")
 	}
+	commentLabel := "Comment for the learner (sent to the gradebook)"
+	if p.view.LocalOnly {
+		commentLabel = "Comment for the learner (kept in ltibox)"
+	}
 	return app.Form().ID("edit-form").OnSubmit(p.onSave).Body(
 		app.FieldSet().Body(
 			app.Legend().Text("Change the score of "+name),
 			app.Div().Class("stack").Body(
 				app.Label().For("edit-score").Text(fmt.Sprintf("Score, from 0 to %s", formatScore(p.view.ScoreMaximum))),
-				app.Input().Type("number").ID("edit-score").Min(0).Max(formatScore(p.view.ScoreMaximum)).Attr("step", formatScore(sliderStep(p.view.ScoreMaximum))).
-					Value(p.editScore).OnInput(p.onEditScore),
+				// step="any": an instructor may give any score from 0 to the
+				// maximum (7.25 of 7.5 too); the server checks the range.
+				app.Input().Type("number").ID("edit-score").Min(0).Max(formatMaximum(p.view.ScoreMaximum)).Attr("step", "any").
+					// The value is set when the form opens, not from each
+					// keystroke: while "7." is typed the field reads "", and
+					// writing that back would turn 7.5 into 5 (or 57).
+					Value(p.editStart).OnInput(p.onEditScore),
 			),
 			app.Div().Class("stack").Body(
-				app.Label().For("edit-comment").Text("Comment for the learner (sent to the gradebook)"),
+				app.Label().For("edit-comment").Text(commentLabel),
 				app.Textarea().ID("edit-comment").Rows(3).Text(p.editComment).OnInput(p.onEditComment),
 			),
 			app.If(p.editErr != "", func() app.UI {

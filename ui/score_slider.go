@@ -170,9 +170,8 @@ func (s *scoreSlider) Render() app.UI {
 
 func (s *scoreSlider) renderForm() app.UI {
 	maxScore := s.view.ScoreMaximum
-	step := sliderStep(maxScore)
 	input := app.Input().Type("range").ID("score-input").Name("score").
-		Min(0).Max(formatScore(maxScore)).Attr("step", formatScore(step)).Value(formatScore(s.value)).
+		Min(0).Max(formatMaximum(maxScore)).Attr("step", sliderStep(maxScore)).Value(formatScore(s.value)).
 		Aria("valuetext", fmt.Sprintf("%s out of %s", formatScore(s.value), formatScore(maxScore))).
 		OnInput(s.onInput)
 	button := app.Button().Type("submit").ID("score-submit").Text("Submit score")
@@ -212,13 +211,22 @@ func (s *scoreSlider) statusLine() []app.UI {
 	if s.submitting {
 		return []app.UI{app.Text("Saving your score…")}
 	}
+	if s.view.LocalOnly && (s.view.Score == nil || s.view.Score.ScoreGiven == nil) {
+		return []app.UI{app.Text("Not submitted yet. Move the slider, then press Submit score. Your score is saved in ltibox; this activity does not send scores to the course gradebook.")}
+	}
 	return delivery(s.view.Score, s.view.ScoreMaximum)
 }
 
-// delivery describes a score's way to the gradebook for people.
+// delivery describes a score's way to the gradebook for people. A score is
+// told with the maximum it was stored and sent with, not the activity's
+// maximum of today (an edited maximum does not change what the gradebook
+// received); maxScore only stands in for a score stored without one.
 func delivery(sc *model.Score, maxScore float64) []app.UI {
 	if sc == nil || sc.ScoreGiven == nil {
 		return []app.UI{app.Text("Not submitted yet. Move the slider, then press Submit score.")}
+	}
+	if sc.ScoreMaximum > 0 {
+		maxScore = sc.ScoreMaximum
 	}
 	what := formatScore(*sc.ScoreGiven) + " out of " + formatScore(maxScore)
 	d := sc.Delivery
@@ -238,16 +246,43 @@ func delivery(sc *model.Score, maxScore float64) []app.UI {
 		return []app.UI{app.Text("Your score (" + what + ") is saved in ltibox. The course gradebook did not accept it yet; your instructor can see why and send it again.")}
 	case model.DeliveryDelivered:
 		return []app.UI{app.Text("Sent to the gradebook: " + what + ".")}
+	case model.DeliveryLocal:
+		return []app.UI{app.Text("Your score (" + what + ") is saved in ltibox. This activity does not send scores to the course gradebook.")}
 	}
 	return []app.UI{app.Text("Saved: " + what + ".")}
 }
 
-// sliderStep is 1 for whole-number maxima, else a hundredth of the range.
-func sliderStep(maxScore float64) float64 {
-	if maxScore >= 1 && maxScore == math.Trunc(maxScore) {
-		return 1
+// sliderStep is the learner slider's step attribute. The step must divide the
+// maximum, or full marks is out of reach (a range input snaps to min + n×step),
+// and divide every whole number, or a score of 5 snaps to 5.04. So:
+//   - a whole maximum (1 or more): 1, every whole score;
+//   - a maximum ending in .5 (1.5 or more): 0.5, whole and half scores;
+//   - any other maximum with at most two decimals (0.3, 7.25): 0.01, the
+//     precision scores are shown with;
+//   - anything finer: "any" (the server checks 0 ≤ score ≤ maximum).
+//
+// 0.5 and 0.01 divide every whole number, so both keep whole scores reachable.
+// Below 1 the coarser steps would leave one or two positions, hence 0.01.
+func sliderStep(maxScore float64) string {
+	switch {
+	case !(maxScore > 0) || math.IsInf(maxScore, 0):
+		return "any"
+	case maxScore >= 1 && isWhole(maxScore):
+		return "1"
+	case maxScore >= 1 && isWhole(2*maxScore):
+		return "0.5"
+	case isWhole(100 * maxScore):
+		return "0.01"
 	}
-	return maxScore / 100
+	return "any"
 }
 
+// isWhole reports whether v is a whole number, forgiving the binary rounding
+// of decimal fractions (100 × 0.3 is 30.000000000000004).
+func isWhole(v float64) bool { return math.Abs(v-math.Round(v)) < 1e-9*math.Max(1, math.Abs(v)) }
+
 func formatScore(v float64) string { return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64) }
+
+// formatMaximum is the max attribute of a score field: the maximum as it is
+// (rounding 0.333 to 0.33 would put full marks out of reach).
+func formatMaximum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"math"
+	"strconv"
 	"testing"
 	"time"
 
@@ -122,4 +124,93 @@ func TestGradingPage_RetryInLocalTime(t *testing.T) {
 	got := render(t, p)
 	mustShowLocal(t, got, "2 Jan 2006, 15:04:05", next)
 	mustContain(t, got, "Retrying at", "(HTTP 503)")
+}
+
+// TestSliderStep: the step divides the maximum (full marks is reachable) and
+// every whole number (5 is reachable), for whole, half and other maxima.
+func TestSliderStep(t *testing.T) {
+	for _, tc := range []struct {
+		max  float64
+		want string
+	}{
+		{10, "1"}, {100, "1"}, {1000, "1"}, {1, "1"},
+		{7.5, "0.5"}, {2.5, "0.5"}, {1.5, "0.5"},
+		{0.3, "0.01"}, {0.5, "0.01"}, {7.25, "0.01"}, {0.07, "0.01"},
+		{0.333, "any"}, {0, "any"},
+	} {
+		got := sliderStep(tc.max)
+		if got != tc.want {
+			t.Errorf("sliderStep(%g) = %q, want %q", tc.max, got, tc.want)
+			continue
+		}
+		if got == "any" {
+			continue
+		}
+		// The range input's positions are 0, step, 2×step, …: the maximum
+		// and every whole score up to it must be one of them.
+		step, _ := strconv.ParseFloat(got, 64)
+		for _, v := range []float64{tc.max, math.Floor(tc.max), math.Floor(tc.max / 2)} {
+			if n := v / step; math.Abs(n-math.Round(n)) > 1e-9 {
+				t.Errorf("max %g, step %s: %g is not a position of the slider", tc.max, got, v)
+			}
+		}
+	}
+}
+
+// TestScoreSlider_MaximumOfTheScore: a score is told with the maximum it was
+// stored and sent with. The activity's maximum changed to 20 since; the LMS
+// column still says 5 out of 7.5.
+func TestScoreSlider_MaximumOfTheScore(t *testing.T) {
+	five := 5.0
+	s := &scoreSlider{status: statusLoaded, value: 5, view: model.GradeView{Enabled: true, ActivityID: 1, ScoreMaximum: 20,
+		Score: &model.Score{ScoreGiven: &five, ScoreMaximum: 7.5, ActivityProgress: "Completed", GradingProgress: "FullyGraded",
+			Delivery: model.Delivery{State: model.DeliveryDelivered}}}}
+	got := render(t, s)
+	mustContain(t, got, "Sent to the gradebook: 5 out of 7.5.", `max="20"`)
+	mustNotContain(t, got, "5 out of 20.")
+	for _, state := range []string{model.DeliveryPending, model.DeliveryFailed} {
+		s.view.Score.Delivery.State = state
+		// (the slider itself is out of 20 now: its aria-valuetext says so)
+		got := render(t, &scoreSlider{status: statusLoaded, value: 5, view: s.view})
+		mustContain(t, got, "5 out of 7.5")
+		mustNotContain(t, got, "5 out of 20.", "5 out of 20)")
+	}
+}
+
+// TestScoreSlider_FractionalMaximum: a maximum of 7.5 gives a slider whose
+// positions include 7.5 and 5, and a correction field that takes any value.
+func TestScoreSlider_FractionalMaximum(t *testing.T) {
+	s := &scoreSlider{status: statusLoaded, view: model.GradeView{Enabled: true, ActivityID: 1, ScoreMaximum: 7.5}}
+	mustContain(t, render(t, s), `max="7.5"`, `step="0.5"`)
+	p := &gradingPage{status: statusLoaded, sortBy: "name", editing: 1, view: model.GradingView{Enabled: true, Title: "Quiz", ScoreMaximum: 7.5,
+		Rows: []model.GradebookRow{{User: model.User{ID: 1, Name: "Ada Lovelace"}}}}}
+	got := render(t, p)
+	mustContain(t, got, `id="edit-score"`, `max="7.5"`, `step="any"`)
+	mustNotContain(t, got, `step="0.08"`)
+}
+
+// TestScoreSlider_LocalOnly: on a link placed without a gradebook column the
+// learner reads, before and after submitting, that the score stays in
+// ltibox; the instructor's view says so and offers no sending or reading of
+// a gradebook.
+func TestScoreSlider_LocalOnly(t *testing.T) {
+	five := 5.0
+	fresh := &scoreSlider{status: statusLoaded, view: model.GradeView{Enabled: true, LocalOnly: true, ActivityID: 1, ScoreMaximum: 10}}
+	mustContain(t, render(t, fresh), "Not submitted yet", "Your score is saved in ltibox; this activity does not send scores to the course gradebook.")
+	saved := &scoreSlider{status: statusLoaded, value: 5, view: model.GradeView{Enabled: true, LocalOnly: true, ActivityID: 1, ScoreMaximum: 10,
+		Score: &model.Score{ScoreGiven: &five, ScoreMaximum: 10, Delivery: model.Delivery{State: model.DeliveryLocal}}}}
+	got := render(t, saved)
+	mustContain(t, got, "Your score (5 out of 10) is saved in ltibox. This activity does not send scores to the course gradebook.")
+	mustNotContain(t, got, "Sending it", "Sent to the gradebook", "alert-error")
+
+	p := &gradingPage{status: statusLoaded, sortBy: "name", view: model.GradingView{Enabled: true, LocalOnly: true, Title: "Quiz", ScoreMaximum: 10,
+		Counts: map[string]int{model.DeliveryLocal: 1},
+		Rows:   []model.GradebookRow{{User: model.User{ID: 1, Name: "Ada Lovelace"}, Score: saved.view.Score}}}}
+	got = render(t, p)
+	mustContain(t, got, "1 learner. "+model.MsgScoresKeptInLTIbox, "5 / 10", "Kept in ltibox (no gradebook column)", "Download CSV")
+	mustNotContain(t, got, `id="send-pending"`, `id="read-back"`, "sent to the gradebook,")
+	p2 := *p
+	p2.Compo = app.Compo{}
+	p2.editing = 1
+	mustContain(t, render(t, &p2), "Comment for the learner (kept in ltibox)")
 }

@@ -63,10 +63,15 @@ func (s *Server) deepLinkOptions(c *fiber.Ctx) error {
 
 // contentItem is the ltiResourceLink of one picked activity: the launch URL,
 // custom.activity_id (so later launches open it), and a lineItem when the
-// instructor asked for a gradebook column.
-func (s *Server) contentItem(a *model.Activity, ch model.DeepLinkChoice) (lti.ContentItem, error) {
+// instructor asked for a gradebook column. A graded activity placed without
+// one, where the LMS offered it (acceptLineItem), also carries
+// custom.gradebook=none: the instructor's choice holds at score time.
+func (s *Server) contentItem(a *model.Activity, ch model.DeepLinkChoice, acceptLineItem bool) (lti.ContentItem, error) {
 	it := lti.ContentItem{Type: lti.ContentLTIResourceLink, URL: s.tool.LaunchURL(), Title: a.Title, Text: plainSummary(a),
 		Custom: map[string]string{customActivityID: strconv.FormatInt(a.ID, 10)}}
+	if !ch.Gradebook && a.Graded && acceptLineItem {
+		it.Custom[customGradebook] = gradebookNone
+	}
 	if ch.Gradebook {
 		if !a.Graded {
 			return it, model.Errorf(model.EINVALID, "%q is not graded, so it cannot get a gradebook column. Make it graded first, or add it without grading.", a.Title)
@@ -106,7 +111,7 @@ func (s *Server) deepLinkResponse(c *fiber.Ctx) error {
 		if a.Archived {
 			return model.Errorf(model.EINVALID, "%q is archived. Restore it before adding it to your course.", a.Title)
 		}
-		it, err := s.contentItem(a, ch)
+		it, err := s.contentItem(a, ch, dl.AcceptLineItem)
 		if err != nil {
 			return err
 		}

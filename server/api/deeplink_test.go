@@ -7,6 +7,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"path"
 	"regexp"
 	"strings"
 	"testing"
@@ -340,5 +341,119 @@ func TestDeepLink_LaunchChecks(t *testing.T) {
 			resp, body := h.launch(tt.spec)
 			h.rejected(t, resp, body, 401, tt.check, tt.words)
 		})
+	}
+}
+
+// TestDeepLink_GradebookColumnChoiceHolds: a graded activity placed with "Add
+// a gradebook column" unticked carries custom.gradebook=none, which the LMS
+// sends back on its launches; its scores (the learner's and the instructor's
+// correction) are saved in ltibox, no line item is created and nothing is
+// posted, and the learner and instructor are told so. The same activity
+// placed ticked gets exactly its one column, and its scores go there. If the
+// LMS binds a column to the unticked link anyway, scores go to that column.
+func TestDeepLink_GradebookColumnChoiceHolds(t *testing.T) {
+	h := newHarness(t)
+	startOutbox(h)
+	_, graded := h.seeded()
+	s := ltitest.MoodleDeepLinking()
+	s.AcceptLineItem = true
+	for _, ticked := range []bool{false, true} {
+		if _, st := h.submit(t, h.dlLaunch(t, s), model.DeepLinkSelection{Items: []model.DeepLinkChoice{{ActivityID: graded.ID, Gradebook: ticked}}}); st != 200 {
+			t.Fatalf("the LMS refused the response (%d)", st)
+		}
+	}
+	links := h.lms.Links()
+	if len(links) != 2 || links[0].LineItem != nil || links[1].LineItem == nil {
+		t.Fatalf("links = %+v, want the unticked one without a line item, the ticked one with", links)
+	}
+	if links[0].Custom["gradebook"] != "none" || links[1].Custom["gradebook"] != "" || links[0].Custom["activity_id"] != fmt.Sprint(graded.ID) {
+		t.Errorf("custom parameters: unticked %v, ticked %v", links[0].Custom, links[1].Custom)
+	}
+	linkToken := func(i int, user string) string {
+		spec, err := h.lms.LinkLaunch(i, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if spec.Custom["gradebook"] != links[i].Custom["gradebook"] {
+			t.Fatalf("the LMS launch of link %d does not carry its custom parameters: %v", i, spec.Custom)
+		}
+		resp, body := h.launch(spec)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("launch of link %d as %s: %d %.300s", i, user, resp.StatusCode, body)
+		}
+		return sessionToken(t, resp)
+	}
+	post := func(tok string, in model.ScoreSubmission) model.Score {
+		t.Helper()
+		var sc model.Score
+		if st, body := h.apiDo("POST", "/api/v1/grade/score", tok, in, &sc); st != 201 {
+			t.Fatalf("score %+v: %d %s", in, st, body)
+		}
+		return sc
+	}
+	six, seven, eight, nine := 6.0, 7.0, 8.0, 9.0
+
+	// Unticked: the learner opens and scores; both stay in ltibox.
+	stu := linkToken(0, "student")
+	if v := h.grade(stu); !v.Enabled || !v.LocalOnly || v.ScoreMaximum != graded.ScoreMaximum {
+		t.Fatalf("grade view of the unticked link = %+v, want enabled, local only, out of the activity's maximum", v)
+	}
+	post(stu, model.ScoreSubmission{ActivityID: graded.ID, ActivityProgress: "InProgress"})
+	if sc := post(stu, model.ScoreSubmission{ActivityID: graded.ID, ScoreGiven: &six}); sc.Delivery.State != model.DeliveryLocal {
+		t.Errorf("score on the unticked link: delivery %q, want %q", sc.Delivery.State, model.DeliveryLocal)
+	}
+	if v := h.grade(stu); v.Score == nil || *v.Score.ScoreGiven != 6 || v.Score.Delivery.State != model.DeliveryLocal {
+		t.Errorf("the learner's saved score = %+v", v.Score)
+	}
+	// The instructor's view says so, corrects in ltibox, sends nothing.
+	ins := linkToken(0, "instructor")
+	var view model.GradingView
+	if st, body := h.apiDo("GET", "/api/v1/grading", ins, nil, &view); st != 200 || !view.LocalOnly || view.Counts[model.DeliveryLocal] != 1 || len(view.Rows) != 1 {
+		t.Errorf("grading view of the unticked link: %d %s", st, body)
+	}
+	var sc model.Score
+	if st, body := h.apiDo("POST", "/api/v1/grading/scores", ins, model.ScoreEdit{UserID: view.Rows[0].User.ID, ScoreGiven: &seven}, &sc); st != 201 || sc.Delivery.State != model.DeliveryLocal {
+		t.Errorf("instructor correction: %d %s", st, body)
+	}
+	for _, p := range []string{"/api/v1/grading/send", "/api/v1/grading/readback"} {
+		if resp, body := h.apiSend("POST", p, ins, nil); resp.StatusCode != 409 || !strings.Contains(body, "does not send scores to the course gradebook") {
+			t.Errorf("%s on the unticked link: %d %s", p, resp.StatusCode, body)
+		}
+	}
+
+	// Ticked: the same learner's score goes to the link's one column.
+	stu1 := linkToken(1, "student")
+	if v := h.grade(stu1); !v.Enabled || v.LocalOnly {
+		t.Fatalf("grade view of the ticked link = %+v", v)
+	}
+	post(stu1, model.ScoreSubmission{ActivityID: graded.ID, ScoreGiven: &eight})
+	waitFor(t, "delivery on the ticked link", func() bool { return h.grade(stu1).Score.Delivery.State == model.DeliveryDelivered })
+	items := h.lms.LineItems("course-101")
+	if len(items) != 1 || items[0].ID != links[1].LineItem.ID {
+		t.Fatalf("line items of the course = %+v, want only the ticked link's", items)
+	}
+	if got := h.lms.Scores(items[0].ID); len(got) != 1 || *got[0].ScoreGiven != 8 {
+		t.Errorf("the ticked link's column received %+v, want the one score 8", got)
+	}
+	if n := h.queued(); n != 1 {
+		t.Errorf("outbox holds %d items, want 1 (the ticked link's score only)", n)
+	}
+
+	// The LMS binds a column to the unticked link after all: scores go there.
+	bound := h.lms.AddLineItem("course-101", ltitest.LineItem{Label: "Bound", ScoreMaximum: 10, ResourceLinkID: links[0].ResourceLinkID})
+	spec, _ := h.lms.LinkLaunch(0, "student")
+	spec.LineItemID = path.Base(bound)
+	resp, _ := h.launch(spec)
+	tokBound := sessionToken(t, resp)
+	if v := h.grade(tokBound); !v.Enabled || v.LocalOnly {
+		t.Fatalf("grade view with a bound column = %+v", v)
+	}
+	post(tokBound, model.ScoreSubmission{ActivityID: graded.ID, ScoreGiven: &nine})
+	waitFor(t, "delivery to the bound column", func() bool { return h.grade(tokBound).Score.Delivery.State == model.DeliveryDelivered })
+	if got := h.lms.Scores(bound); len(got) != 1 || *got[0].ScoreGiven != 9 {
+		t.Errorf("the bound column received %+v, want the one score 9", got)
+	}
+	if n := len(h.lms.LineItems("course-101")); n != 2 {
+		t.Errorf("the course has %d line items, want 2 (ticked + bound): ltibox created one", n)
 	}
 }

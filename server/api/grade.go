@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,6 +50,9 @@ type gradeTarget struct {
 	Title    string
 	Max      float64
 	Target   model.ScoreTarget
+	// Local: scores are kept in ltibox and not sent (the link was placed
+	// without a gradebook column and the LMS bound none). Enabled is true.
+	Local bool
 }
 
 // Plain-words reasons for a link without grades.
@@ -104,6 +108,15 @@ func (s *Server) gradeTargetOf(ctx context.Context, sess *model.LaunchSession) (
 		g.Title = "Activity"
 	}
 	ags := sess.Claims.AGS
+	if localOnly(sess, link) {
+		// The instructor's choice holds: no column is created, whatever the
+		// LMS would allow; scores stay in ltibox.
+		if g.Max == 0 {
+			g.Max = defaultScoreMaximum
+		}
+		g.Enabled, g.Local = true, true
+		return g, nil
+	}
 	switch {
 	case ags == nil:
 		g.Reason = reasonNoAGS
@@ -127,6 +140,17 @@ func (s *Server) gradeTargetOf(ctx context.Context, sess *model.LaunchSession) (
 		g.Target.ResourceID = "link:" + sess.ResourceLinkID
 	}
 	return g, nil
+}
+
+// localOnly reports whether a link's scores stay in ltibox: it was placed by
+// deep linking without a gradebook column (custom.gradebook=none) and no
+// column is bound to it (neither in this launch's lineitem claim nor stored
+// from an earlier launch). A column the LMS binds anyway gets the scores.
+func localOnly(sess *model.LaunchSession, link *model.ResourceLink) bool {
+	if strings.TrimSpace(sess.Claims.Custom[customGradebook]) != gradebookNone || link.LineItemURL != "" {
+		return false
+	}
+	return sess.Claims.AGS == nil || sess.Claims.AGS.LineItem == ""
 }
 
 // platformMaximum reads the scoreMaximum of the link's platform line item once
@@ -162,7 +186,7 @@ func (s *Server) getGrade(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	view := model.GradeView{Enabled: g.Enabled, Reason: g.Reason, Title: g.Title, ScoreMaximum: g.Max}
+	view := model.GradeView{Enabled: g.Enabled, Reason: g.Reason, Title: g.Title, ScoreMaximum: g.Max, LocalOnly: g.Local}
 	if g.Activity != nil {
 		view.ActivityID = g.Activity.ID
 		if view.Instructions, err = renderInstructions(g.Activity.Instructions); err != nil {
@@ -214,7 +238,7 @@ func (s *Server) postGrade(c *fiber.Ctx) error {
 		return model.Errorf(model.ECONFLICT, "%s", g.Reason)
 	}
 	ns := &model.NewScore{RegistrationID: sess.RegistrationID, LinkID: g.Link.ID, UserID: sess.User.ID, ActivityID: activityID,
-		ScoreMaximum: g.Max, Target: g.Target}
+		ScoreMaximum: g.Max, Target: g.Target, LocalOnly: g.Local}
 	switch in.ActivityProgress {
 	case lti.ProgressInProgress:
 		if in.ScoreGiven != nil {

@@ -503,3 +503,51 @@ func TestGrade_MappedActivity(t *testing.T) {
 		t.Errorf("no line item and no right to create one: %+v", n)
 	}
 }
+
+// TestGrade_ChangedMaximumKeepsTheScoresOwn: a learner scores 5 of 7.5; the
+// activity's maximum then becomes 20. The learner's score still reads out of
+// 7.5 (what the gradebook received), new scores are out of 20, and the
+// instructor's read back and CSV compare and show each score with its own
+// maximum: no false difference, no "5 / 20".
+func TestGrade_ChangedMaximumKeepsTheScoresOwn(t *testing.T) {
+	h := newHarness(t)
+	startOutbox(h)
+	ctx := context.Background()
+	act := &model.Activity{Title: "Quiz", Graded: true, ScoreMaximum: 7.5}
+	if err := h.db.CreateActivity(ctx, act); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.db.UpsertResourceLink(ctx, &model.ResourceLink{RegistrationID: h.reg.ID, DeploymentID: "1", ResourceLinkID: "rl-quiz", ActivityID: act.ID}); err != nil {
+		t.Fatal(err)
+	}
+	launch := func(user string) string {
+		resp, _ := h.launch(ltitest.LaunchSpec{UserID: user, WithAGS: true, ResourceLinkID: "rl-quiz"})
+		return sessionToken(t, resp)
+	}
+	tok := launch("student")
+	five := 5.0
+	if resp, body := h.apiSend("POST", "/api/v1/grade/score", tok, model.ScoreSubmission{ActivityID: act.ID, ScoreGiven: &five}); resp.StatusCode != 201 {
+		t.Fatalf("submit: %d %s", resp.StatusCode, body)
+	}
+	waitFor(t, "delivery", func() bool { return h.grade(tok).Score.Delivery.State == model.DeliveryDelivered })
+	act.ScoreMaximum = 20
+	if err := h.db.UpdateActivity(ctx, act); err != nil {
+		t.Fatal(err)
+	}
+	v := h.grade(launch("student"))
+	if v.ScoreMaximum != 20 || v.Score == nil || *v.Score.ScoreGiven != 5 || v.Score.ScoreMaximum != 7.5 {
+		t.Fatalf("learner's view after the change = %+v (score %+v): want a slider out of 20 and the score out of 7.5", v, v.Score)
+	}
+	instructor := launch("instructor")
+	var rb model.ReadBack
+	if st, body := h.apiDo("POST", "/api/v1/grading/readback", instructor, nil, &rb); st != 200 {
+		t.Fatalf("read back: %d %s", st, body)
+	}
+	if rb.Differences != 0 || len(rb.Rows) != 1 || rb.Rows[0].Gradebook == nil || *rb.Rows[0].Gradebook != 5 {
+		t.Errorf("read back after the change = %+v (rows %+v): the gradebook holds 5 of 7.5, as ltibox does", rb, rb.Rows)
+	}
+	resp, body := h.apiGet("/api/v1/grading/export", instructor)
+	if resp.StatusCode != 200 || !strings.Contains(body, ",student,5,7.5,Completed,") {
+		t.Errorf("CSV after the change (want 5 out of 7.5):\n%s", body)
+	}
+}

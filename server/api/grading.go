@@ -42,7 +42,7 @@ func (s *Server) getGrading(c *fiber.Ctx) error {
 
 func (s *Server) gradingView(ctx context.Context, sess *model.LaunchSession, g *gradeTarget) (*model.GradingView, error) {
 	view := &model.GradingView{Enabled: g.Enabled, Reason: g.Reason, Title: g.Title, ScoreMaximum: g.Max,
-		Rows: []model.GradebookRow{}, Counts: map[string]int{}}
+		Rows: []model.GradebookRow{}, Counts: map[string]int{}, LocalOnly: g.Local}
 	if g.Activity != nil {
 		view.ActivityID = g.Activity.ID
 	}
@@ -98,7 +98,7 @@ func (s *Server) postGradingScore(c *fiber.Ctx) error {
 	}
 	sc, err := s.db.CreateScore(ctx, &model.NewScore{RegistrationID: sess.RegistrationID, LinkID: g.Link.ID, UserID: in.UserID,
 		ActivityID: activityID, ScoreGiven: in.ScoreGiven, ScoreMaximum: g.Max, ActivityProgress: lti.ProgressCompleted,
-		GradingProgress: lti.GradingFullyGraded, Comment: comment, SetBy: setBy, Target: g.Target})
+		GradingProgress: lti.GradingFullyGraded, Comment: comment, SetBy: setBy, Target: g.Target, LocalOnly: g.Local})
 	if err != nil {
 		return err
 	}
@@ -115,6 +115,9 @@ func (s *Server) postGradingSend(c *fiber.Ctx) error {
 	}
 	if !g.Enabled {
 		return model.Errorf(model.ECONFLICT, "%s", g.Reason)
+	}
+	if g.Local {
+		return model.Errorf(model.ECONFLICT, "%s", model.MsgScoresKeptInLTIbox)
 	}
 	n, err := s.db.RequeueOutbox(c.UserContext(), sqlite.OutboxFilter{LinkID: g.Link.ID})
 	if err != nil {
@@ -136,6 +139,9 @@ func (s *Server) postGradingReadBack(c *fiber.Ctx) error {
 	}
 	if !g.Enabled {
 		return model.Errorf(model.ECONFLICT, "%s", g.Reason)
+	}
+	if g.Local {
+		return model.Errorf(model.ECONFLICT, "%s", model.MsgScoresKeptInLTIbox)
 	}
 	ctx := c.UserContext()
 	lineItem := g.Target.LineItem
@@ -173,13 +179,17 @@ func compareResults(rows []model.GradebookRow, results []lti.Result, lineItem st
 	seen := map[string]bool{}
 	for _, row := range rows {
 		rb := model.ReadBackRow{UserID: row.User.ID, Subject: row.User.Subject, Name: row.User.DisplayName()}
+		rowMax := maxScore // the learner's score was given out of its own maximum (the activity's may have changed since)
 		if sc := row.Score; sc != nil && sc.ScoreGiven != nil && sc.GradingProgress == lti.GradingFullyGraded {
 			v := *sc.ScoreGiven
 			rb.Local = &v
+			if sc.ScoreMaximum > 0 {
+				rowMax = sc.ScoreMaximum
+			}
 		}
 		if r, ok := bySubject[row.User.Subject]; ok {
 			seen[row.User.Subject] = true
-			rb.Gradebook = scaled(r, maxScore)
+			rb.Gradebook = scaled(r, rowMax)
 		}
 		switch {
 		case rb.Local == nil && rb.Gradebook == nil:
@@ -187,7 +197,7 @@ func compareResults(rows []model.GradebookRow, results []lti.Result, lineItem st
 			rb.Differs, rb.Note = true, "In the gradebook, not in ltibox."
 		case rb.Gradebook == nil:
 			rb.Differs, rb.Note = true, "Not in the gradebook yet."
-		case math.Abs(*rb.Local-*rb.Gradebook) > maxScore*1e-6:
+		case math.Abs(*rb.Local-*rb.Gradebook) > rowMax*1e-6:
 			rb.Differs, rb.Note = true, "The gradebook has a different score."
 		}
 		out.Rows = append(out.Rows, rb)
@@ -237,6 +247,9 @@ func (s *Server) getGradingExport(c *fiber.Ctx) error {
 		if sc := r.Score; sc != nil {
 			if sc.ScoreGiven != nil {
 				rec[3] = strconv.FormatFloat(*sc.ScoreGiven, 'f', -1, 64)
+			}
+			if sc.ScoreMaximum > 0 { // the maximum this score was given out of
+				rec[4] = strconv.FormatFloat(sc.ScoreMaximum, 'f', -1, 64)
 			}
 			rec[5], rec[6], rec[7], rec[8], rec[9] = sc.ActivityProgress, sc.GradingProgress, sc.Delivery.State, cell(sc.Delivery.Error), cell(sc.Comment)
 		}

@@ -11,6 +11,16 @@ import (
 // customActivityID is the custom parameter deep linking puts on every link.
 const customActivityID = "activity_id"
 
+// customGradebook is the custom parameter deep linking puts on a graded link
+// the instructor placed without a gradebook column ("Add a gradebook column"
+// unticked), with the value gradebookNone. The LMS sends it back with every
+// launch of the link, so ltibox keeps that link's scores to itself instead of
+// creating a column (unless the LMS binds one anyway: the launch's lineitem).
+const (
+	customGradebook = "gradebook"
+	gradebookNone   = "none"
+)
+
 // pathActivity is the SPA view a resource-link launch opens.
 const pathActivity = "/app/activity"
 

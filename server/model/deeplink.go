@@ -58,4 +58,6 @@ type ArchiveActivity struct {
 // Messages shared by server and UI.
 const (
 	MsgActivityNotSetUp = "This activity is not set up yet — ask your instructor."
+	// MsgScoresKeptInLTIbox: the link was placed without a gradebook column.
+	MsgScoresKeptInLTIbox = "This activity does not send scores to the course gradebook: it was added to the course without a gradebook column, so its scores are kept in ltibox."
 )

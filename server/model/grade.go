@@ -8,6 +8,9 @@ const (
 	DeliveryRetrying  = "retrying"  // the LMS was unavailable; another attempt is scheduled
 	DeliveryDelivered = "delivered" // the LMS accepted it
 	DeliveryFailed    = "failed"    // the LMS refused it: a configuration problem a person must fix
+	// DeliveryLocal: kept in ltibox only, never sent. The instructor placed
+	// the link without a gradebook column and the LMS bound none.
+	DeliveryLocal = "local"
 )
 
 // Score is one score ltibox holds for a learner on a resource link, with the
@@ -69,6 +72,9 @@ type NewScore struct {
 	Comment          string
 	SetBy            int64 // 0: the learner themself
 	Target           ScoreTarget
+	// LocalOnly stores the score without queuing it for the gradebook
+	// (its delivery state reads DeliveryLocal).
+	LocalOnly bool
 }
 
 // OutboxItem is one queued delivery, as the worker and `ltibox outbox list` see it.
@@ -93,6 +99,9 @@ type GradeView struct {
 	Instructions string  `json:"instructions,omitempty"` // sanitized HTML
 	ScoreMaximum float64 `json:"scoreMaximum"`
 	Score        *Score  `json:"score,omitempty"` // the latest, if any
+	// LocalOnly: scores are kept in ltibox and not sent to the course
+	// gradebook (the link was placed without a gradebook column).
+	LocalOnly bool `json:"localOnly,omitempty"`
 }
 
 // ScoreSubmission is what the learner's page posts.
@@ -119,7 +128,8 @@ type GradingView struct {
 	Title        string         `json:"title"`
 	ScoreMaximum float64        `json:"scoreMaximum"`
 	Rows         []GradebookRow `json:"rows"`
-	Counts       map[string]int `json:"counts"` // per delivery state
+	Counts       map[string]int `json:"counts"`              // per delivery state
+	LocalOnly    bool           `json:"localOnly,omitempty"` // as GradeView.LocalOnly
 }
 
 // ScoreEdit is an instructor's correction of a learner's score.
@@ -135,7 +145,7 @@ type ReadBackRow struct {
 	Subject   string   `json:"subject"`
 	Name      string   `json:"name"`
 	Local     *float64 `json:"local,omitempty"`     // latest graded score in ltibox
-	Gradebook *float64 `json:"gradebook,omitempty"` // the LMS result, scaled to ltibox's maximum
+	Gradebook *float64 `json:"gradebook,omitempty"` // the LMS result, scaled to the maximum of the learner's score
 	Differs   bool     `json:"differs"`
 	Note      string   `json:"note,omitempty"`
 }
