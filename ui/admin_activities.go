@@ -107,11 +107,13 @@ func (c *adminConsole) renderActivityForm() app.UI {
 		app.If(c.act.Graded, func() app.UI {
 			return app.Div().Class("field").Body(
 				app.Label().For("act-max").Text("Maximum score"),
-				app.Input().Type("number").ID("act-max").Required(true).Attr("min", "0").Attr("max", "10000").Attr("step", "any").
+				maxInput(c.act.ID != 0).
 					Value(strconv.FormatFloat(c.act.ScoreMaximum, 'f', -1, 64)).
 					OnInput(func(ctx app.Context, e app.Event) {
 						c.act.ScoreMaximum, _ = strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64)
 					}),
+				// Editing: say that a new maximum does not reach placed links.
+				app.If(c.act.ID != 0, func() app.UI { return app.P().ID("act-max-help").Class("help").Text(msgMaximumKept) }),
 			)
 		}),
 		app.Label().For("act-tag").Text("Tag"),
@@ -130,4 +132,14 @@ func activityFormTitle(id int64) string {
 		return "New library activity"
 	}
 	return "Edit library activity"
+}
+
+// maxInput is the library form's maximum field, described by the note on
+// placed links when an existing activity is edited.
+func maxInput(editing bool) app.HTMLInput {
+	in := app.Input().Type("number").ID("act-max").Required(true).Attr("min", "0").Attr("max", "10000").Attr("step", "any")
+	if editing {
+		in = in.Aria("describedby", "act-max-help")
+	}
+	return in
 }

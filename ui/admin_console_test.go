@@ -99,3 +99,22 @@ func TestAdminConsole_TimesAreLocal(t *testing.T) {
 		})
 	}
 }
+
+// TestAdminActivities_EditSaysPlacedLinksKeepTheirMaximum: editing a library
+// activity's maximum says links already placed keep theirs (and the field is
+// described by it); a new activity has no such note.
+func TestAdminActivities_EditSaysPlacedLinksKeepTheirMaximum(t *testing.T) {
+	c := newAdminConsole(PathAdminActivities)
+	c.auth, c.loaded = authReady, statusLoaded
+	c.openActivity(model.Activity{ID: 4, Title: "Quiz", Graded: true, ScoreMaximum: 7.5})
+	got := render(t, c)
+	mustContain(t, got, msgMaximumKept, "Edit library activity")
+	mustTag(t, got, "act-max", `aria-describedby="act-max-help"`, `step="any"`)
+
+	c = newAdminConsole(PathAdminActivities)
+	c.auth, c.loaded = authReady, statusLoaded
+	c.openActivity(model.Activity{Graded: true, ScoreMaximum: 100})
+	got = render(t, c)
+	mustContain(t, got, "New library activity")
+	mustNotContain(t, got, msgMaximumKept)
+}

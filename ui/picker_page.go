@@ -443,7 +443,7 @@ func (p *pickerPage) renderChoice(a model.Activity, ch *pickChoice) app.UI {
 	sid := strconv.FormatInt(id, 10)
 	var parts []app.UI
 	if a.Graded && p.opts.AcceptLineItem {
-		gb := app.Input().Type("checkbox").ID("grade-"+sid).
+		gb := app.Input().Type("checkbox").ID("grade-"+sid).Aria("describedby", "grade-help-"+sid).
 			OnChange(func(ctx app.Context, e app.Event) {
 				if c := p.choices[id]; c != nil {
 					c.gradebook = ctx.JSSrc().Get("checked").Bool()
@@ -453,7 +453,8 @@ func (p *pickerPage) renderChoice(a model.Activity, ch *pickChoice) app.UI {
 			gb = gb.Checked(true)
 		}
 		parts = append(parts, app.Span().Class("choice").Body(gb,
-			app.Label().For("grade-"+sid).Text(fmt.Sprintf("Add a gradebook column (out of %g)", a.ScoreMaximum))))
+			app.Label().For("grade-"+sid).Text(fmt.Sprintf("Add a gradebook column (out of %g)", a.ScoreMaximum))),
+			app.Span().ID("grade-help-"+sid).Class("help").Text("Without a column, learners' scores stay in ltibox (you see them in its grading view)."))
 	}
 	if len(p.opts.Targets) > 1 {
 		parts = append(parts, app.Span().Class("choice").Body(

@@ -214,3 +214,13 @@ func TestPickerPage_CreateFormMatchesTheConsole(t *testing.T) {
 		t.Error("the console's library form has one title for adding and editing")
 	}
 }
+
+// TestPickerPage_GradebookChoiceSaysWhatUntickingDoes: the gradebook column
+// box is described by a sentence saying where scores go without it.
+func TestPickerPage_GradebookChoiceSaysWhatUntickingDoes(t *testing.T) {
+	p := loadedPicker(model.DeepLinkOptions{AcceptTypes: []string{"ltiResourceLink"}, Targets: []string{"iframe"}, AcceptLineItem: true, CanLink: true})
+	p.toggle(quiz.ID, true)
+	got := renderPicker(t, p)
+	mustTag(t, got, "grade-2", `aria-describedby="grade-help-2"`)
+	mustContain(t, got, `id="grade-help-2"`, "Without a column, learners' scores stay in ltibox")
+}
