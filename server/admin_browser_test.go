@@ -178,7 +178,7 @@ func TestConsole_ApproveQueuedDeployment(t *testing.T) {
 		chromedp.SendKeys(`#password`, "correct horse battery"),
 		chromedp.Click(`#signin-submit`),
 		chromedp.WaitVisible(`#pending-deployments tr[data-deployment="9"]`),
-		chromedp.Click(`button[aria-label="Approve deployment 9"]`),
+		chromedp.Click(`button[aria-label="Approve deployment 9 of Demo LMS"]`),
 		chromedp.WaitVisible(`#nothing-pending`),
 		chromedp.Text(`#status`, &status),
 		chromedp.Click(`a[href="/admin/launches"]`),

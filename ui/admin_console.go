@@ -138,6 +138,7 @@ func (c *adminConsole) OnNav(ctx app.Context) {
 	}
 	c.page, c.debug, c.showForm, c.shown, c.showAct, c.filter, c.status, c.errMsg = p, nil, false, 0, false, "", "", ""
 	c.awaitRetry = 0
+	c.clearCopyMsg()
 	if c.auth == authReady {
 		c.reload(ctx)
 	}

@@ -79,22 +79,22 @@ func (c *adminConsole) togglePlatform(ctx app.Context, id int64) {
 	if p.Status != "active" {
 		next = "active"
 	}
-	c.run(ctx, "Saving…", p.Name+" is now "+next+".", func() error { return c.api.SetPlatformStatus(ctx, id, next) })
+	c.run(ctx, "Saving…", c.labels()[id]+" is now "+next+".", func() error { return c.api.SetPlatformStatus(ctx, id, next) })
 }
 
 // deletePlatform removes the platform once the admin confirms.
 func (c *adminConsole) deletePlatform(ctx app.Context, id int64) {
-	p, ok := c.platform(id)
-	if !ok {
+	if _, ok := c.platform(id); !ok {
 		return
 	}
-	if !confirmed("Delete " + p.Name + "? Its deployments, users and sessions are removed too.") {
+	label := c.labels()[id]
+	if !confirmed("Delete " + label + "? Its deployments, users and sessions are removed too.") {
 		return
 	}
 	if c.shown == id {
 		c.shown = 0
 	}
-	c.run(ctx, "Deleting…", "Deleted "+p.Name+".", func() error { return c.api.DeletePlatform(ctx, id) })
+	c.run(ctx, "Deleting…", "Deleted "+label+".", func() error { return c.api.DeletePlatform(ctx, id) })
 }
 
 func (c *adminConsole) savePlatform(ctx app.Context, e app.Event) {
@@ -162,6 +162,7 @@ func (c *adminConsole) focusPlatformRow(id int64, prefix string) {
 }
 
 func (c *adminConsole) renderPlatforms() app.UI {
+	labels := c.labels()
 	return app.Section().Aria("labelledby", "page-heading").Body(
 		app.H1().ID("page-heading").Text("Platforms"),
 		app.P().Text("Each LMS that launches ltibox. Add one by hand with a preset, or let the LMS register itself with the dynamic registration link."),
@@ -175,6 +176,7 @@ func (c *adminConsole) renderPlatforms() app.UI {
 			app.THead().Body(app.Tr().Body(th("Name"), th("LMS"), th("Issuer"), th("Client ID"), th("Status"), th("Deployments"), th("Launches by binding"), th("Actions"))),
 			app.TBody().Body(app.Range(c.platforms).Slice(func(i int) app.UI {
 				p := c.platforms[i]
+				label := labels[p.ID]
 				if !c.matches(p.Name, p.Issuer, p.ClientID, p.Preset, p.Status) {
 					return nil
 				}
@@ -191,7 +193,7 @@ func (c *adminConsole) renderPlatforms() app.UI {
 				// here would be the row as first drawn, not as reloaded.
 				id, scope := p.ID, app.EventScope(p.ID)
 				return app.Tr().DataSet("platform", p.ID).Body(
-					app.Th().Attr("scope", "row").Text(p.Name),
+					app.Th().Attr("scope", "row").Text(label),
 					app.Td().Text(c.preset(p.Preset).Label),
 					app.Td().Class("wrap").Text(p.Issuer),
 					app.Td().Class("wrap").Text(p.ClientID),
@@ -199,13 +201,13 @@ func (c *adminConsole) renderPlatforms() app.UI {
 					app.Td().Class("wrap").Text(strings.Join(deps, ", ")),
 					app.Td().Class("bindings").Text(bindingSummary(p.Bindings)),
 					app.Td().Class("actions").Body(
-						app.Button().Type("button").Class("secondary").Text("Setup").Aria("label", "Show setup for "+p.Name).
+						app.Button().Type("button").Class("secondary").Text("Setup").Aria("label", "Show setup for "+label).
 							OnClick(func(ctx app.Context, e app.Event) { c.openSetup(id) }, scope),
-						app.Button().Type("button").Class("secondary").Text("Edit").Aria("label", "Edit "+p.Name).
+						app.Button().Type("button").Class("secondary").Text("Edit").Aria("label", "Edit "+label).
 							OnClick(func(ctx app.Context, e app.Event) { c.openEdit(id) }, scope),
-						app.Button().Type("button").Class("secondary").Text(toggle).Aria("label", toggle+" "+p.Name).
+						app.Button().Type("button").Class("secondary").Text(toggle).Aria("label", toggle+" "+label).
 							OnClick(func(ctx app.Context, e app.Event) { c.togglePlatform(ctx, id) }, scope),
-						app.Button().Type("button").Class("danger").Text("Delete").Aria("label", "Delete "+p.Name).
+						app.Button().Type("button").Class("danger").Text("Delete").Aria("label", "Delete "+label).
 							OnClick(func(ctx app.Context, e app.Event) { c.deletePlatform(ctx, id) }, scope),
 					),
 				)

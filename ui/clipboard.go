@@ -38,8 +38,8 @@ func writeClipboard(text string, done func(copied bool)) {
 }
 
 // selectContents selects the text of the element with the id, so the
-// person can copy it with the keyboard. A text area's text is selected
-// inside it, which takes the focus there (Ctrl+C copies what is selected in
+// person can copy it with the keyboard. A text area's or input's text is
+// selected inside it, which takes the focus there (Ctrl+C copies what is selected in
 // the focused field).
 func selectContents(id string) {
 	if !app.IsClient {
@@ -48,7 +48,7 @@ func selectContents(id string) {
 	el := app.Window().GetElementByID(id)
 	switch {
 	case !el.Truthy():
-	case el.Get("tagName").String() == "TEXTAREA":
+	case el.Get("tagName").String() == "TEXTAREA" || el.Get("tagName").String() == "INPUT":
 		el.Call("focus")
 		el.Call("select")
 	default:

@@ -146,6 +146,11 @@ func (s *Server) listPending(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
+		for _, o := range regs {
+			if o.ID != r.ID && o.Issuer == r.Issuer {
+				v.SameIssuer = append(v.SameIssuer, model.PlatformRef{ID: o.ID, Name: o.Name, ClientID: o.ClientID, Status: o.Status})
+			}
+		}
 		out.Platforms = append(out.Platforms, v)
 	}
 	if out.Deployments, err = s.db.PendingDeployments(c.UserContext()); err != nil {

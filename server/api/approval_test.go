@@ -27,6 +27,16 @@ func TestApprovalQueue(t *testing.T) {
 	// Until approved, it stays refused (and is not queued twice).
 	resp, body = h.launch(ltitest.LaunchSpec{DeploymentID: "7"})
 	h.rejected(t, resp, body, 403, "launch.deployment_pending", "waiting for approval")
+	// A student or teacher reads this page in the LMS: it says who can help
+	// them, and where the administrator approves it.
+	for _, want := range []string{"Tell your teacher or your school", "Pending approvals (" + h.url + "/admin/approvals)"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("pending-deployment page lacks %q: %.1500s", want, body)
+		}
+	}
+	if strings.Contains(body, "Ask the ltibox administrator") {
+		t.Errorf("pending-deployment page asks the student to reach the ltibox administrator: %.1500s", body)
+	}
 	if _, again := h.consoleCall("GET", "/api/admin/pending", cookie, "", ""); strings.Count(again, `"deploymentId":"7"`) != 1 {
 		t.Errorf("queued twice: %s", again)
 	}

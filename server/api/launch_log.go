@@ -42,7 +42,7 @@ func (s *Server) recordLaunch(c *fiber.Ctx, l *lti.Launch, err error) {
 					s.log.Warn("queue deployment", "err", qerr)
 				} else {
 					s.log.Info("deployment queued for approval", "issuer", reg.Issuer, "client_id", reg.ClientID, "deployment_id", a.DeploymentID)
-					ce.Hint = "ltibox has put deployment " + strconv.Quote(a.DeploymentID) + " in its approval queue. Ask the ltibox administrator to approve it under Pending approvals, then relaunch."
+					ce.Hint = "ltibox has put deployment " + strconv.Quote(a.DeploymentID) + " in its approval queue. " + lti.TellSupport + ": it must be approved under " + lti.ApprovalsPage(s.cfg.BaseURL) + ". Then relaunch."
 				}
 			}
 		}

@@ -27,6 +27,8 @@ type PlatformView struct {
 	// Bindings: how launches bound the login to the browser (cookie, platform
 	// storage, new window), shown in the console per platform.
 	Bindings []sqlite.LaunchBindingCount `json:"bindings"`
+	// SameIssuer lists the other registrations of the same LMS (pending list only).
+	SameIssuer []model.PlatformRef `json:"sameIssuer,omitempty"`
 }
 
 // ValidateRegistration checks a registration before it is stored: every field
@@ -206,10 +208,28 @@ func (s *Server) addDeployment(c *fiber.Ctx) error {
 		return model.Errorf(model.EINVALID, "The deployment ID must be 1 to 255 characters.")
 	}
 	d, err := s.db.AddDeployment(c.UserContext(), id, in.DeploymentID, in.Status)
+	if model.ErrorCode(err) == model.ECONFLICT {
+		return s.deploymentExists(c, id, in.DeploymentID, err)
+	}
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(d)
+}
+
+// deploymentExists says what to do about a deployment added twice: one that
+// was rejected or waits for approval is approved, not added again.
+func (s *Server) deploymentExists(c *fiber.Ctx, id int64, dep string, err error) error {
+	status, serr := s.db.DeploymentStatus(c.UserContext(), id, dep)
+	switch {
+	case serr != nil:
+		return err
+	case status == lti.StatusRejected:
+		return model.Errorf(model.ECONFLICT, "Deployment %q of this platform already exists and was rejected, so its launches are refused. To allow them, press Approve on its row in the Deployments table.", dep)
+	case status == lti.StatusPending:
+		return model.Errorf(model.ECONFLICT, "Deployment %q of this platform already exists and waits for approval. To allow its launches, press Approve on its row in the Deployments table or under Pending approvals.", dep)
+	}
+	return model.Errorf(model.ECONFLICT, "Deployment %q of this platform already exists (%s).", dep, status)
 }
 
 func (s *Server) removeDeployment(c *fiber.Ctx) error {

@@ -55,7 +55,10 @@ func TestAdminAPI_Scenarios(t *testing.T) {
 		{"unknown id", "GET", "/api/admin/platforms/999", "admin-secret", "", 404, []string{"Platform not found."}},
 		{"bad id", "GET", "/api/admin/platforms/abc", "admin-secret", "", 400, []string{"positive number"}},
 		{"add deployment", "POST", "/api/admin/platforms/1/deployments", "admin-secret", `{"deploymentId":"7"}`, 201, []string{`"deploymentId":"7"`}},
-		{"duplicate deployment", "POST", "/api/admin/platforms/1/deployments", "admin-secret", `{"deploymentId":"7"}`, 409, []string{"already registered"}},
+		{"duplicate deployment", "POST", "/api/admin/platforms/1/deployments", "admin-secret", `{"deploymentId":"7"}`, 409, []string{`Deployment \"7\" of this platform already exists (active).`}},
+		{"reject deployment", "POST", "/api/admin/platforms/1/deployments/7/reject", "admin-secret", "", 200, []string{`"status":"rejected"`}},
+		// Adding a rejected deployment again says how to allow it instead.
+		{"duplicate rejected deployment", "POST", "/api/admin/platforms/1/deployments", "admin-secret", `{"deploymentId":"7"}`, 409, []string{"already exists and was rejected", "press Approve on its row in the Deployments table"}},
 		{"deployment for unknown platform", "POST", "/api/admin/platforms/999/deployments", "admin-secret", `{"deploymentId":"7"}`, 404, []string{"Platform not found."}},
 		{"remove deployment", "DELETE", "/api/admin/platforms/1/deployments/7", "admin-secret", "", 204, nil},
 		// LTI deployment IDs may hold spaces and slashes; clients escape them in the path.

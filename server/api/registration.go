@@ -107,6 +107,7 @@ func (s *Server) registerStart(c *fiber.Ctx) error {
 		"Grades":      pc.SupportsScope(lti.ScopeScore),
 		"Roster":      pc.SupportsScope(lti.ScopeNRPS),
 		"Pending":     status == lti.StatusPending,
+		"Approvals":   lti.ApprovalsPage(s.cfg.BaseURL),
 		"Action":      "/lti/register",
 	})
 }
@@ -155,8 +156,19 @@ func (s *Server) registerFinish(c *fiber.Ctx) error {
 		return err
 	}
 	preset := lti.PresetByKey(rs.Preset)
+	// Other registrations of the same LMS (a repeated registration, a test
+	// install): the new one's name carries its client ID so that the console
+	// tells them apart, and the closing page names them.
+	others, err := s.db.RegistrationsByIssuer(c.UserContext(), pc.Issuer)
+	if err != nil {
+		return err
+	}
+	name := platformName(preset, pc.Issuer)
+	if len(others) > 0 {
+		name += " (client " + res.ClientID + ")"
+	}
 	reg := &lti.Registration{
-		Name:     platformName(preset, pc.Issuer),
+		Name:     name,
 		Issuer:   pc.Issuer,
 		ClientID: res.ClientID,
 		AuthURL:  pc.AuthorizationEndpoint,
@@ -180,10 +192,17 @@ func (s *Server) registerFinish(c *fiber.Ctx) error {
 	}
 	s.csp.invalidate()
 	s.log.Info("dynamic registration", "issuer", reg.Issuer, "client_id", reg.ClientID, "deployment_id", res.DeploymentID, "status", reg.Status, "preset", reg.Preset)
+	sameIssuer := []string{}
+	for _, o := range others {
+		sameIssuer = append(sameIssuer, o.Name+" (client ID "+o.ClientID+", "+o.Status+")")
+	}
 	return s.renderPage(c, fiber.StatusOK, registeredTemplate, map[string]any{
 		"Platform":     reg.Name,
+		"Issuer":       reg.Issuer,
 		"ClientID":     reg.ClientID,
 		"DeploymentID": res.DeploymentID,
+		"SameIssuer":   sameIssuer,
+		"Approvals":    lti.ApprovalsPage(s.cfg.BaseURL),
 		"Pending":      reg.Status == lti.StatusPending,
 		"Moodle":       preset.Key == lti.PresetMoodle,
 		"Script":       "/lti/register/close.js",
@@ -247,7 +266,7 @@ var registerTemplate = template.Must(template.New("register").Parse(`<!doctype h
 {{if .Grades}}<label for="grades"><input type="checkbox" id="grades" name="grades" checked> Grades: ltibox sends scores to the gradebook</label>{{end}}
 {{if .Roster}}<label for="roster"><input type="checkbox" id="roster" name="roster" checked> Roster: ltibox reads the course's participants</label>{{end}}
 </fieldset>
-{{if .Pending}}<p class="note">After registering, an ltibox administrator must approve this LMS in the ltibox admin console before launches work.</p>{{end}}
+{{if .Pending}}<p class="note">After registering, an ltibox administrator must approve this LMS under {{.Approvals}} in the ltibox admin console before launches work.</p>{{end}}
 <button type="submit" id="register">Register</button>
 </form></main></body></html>`))
 
@@ -257,6 +276,7 @@ var registeredTemplate = template.Must(template.New("registered").Parse(`<!docty
 <h1 id="registered">ltibox is registered</h1>
 <p role="status">ltibox is now registered with <strong>{{.Platform}}</strong> (client ID <code>{{.ClientID}}</code>{{if .DeploymentID}}, deployment <code>{{.DeploymentID}}</code>{{end}}).</p>
 {{if .Moodle}}<p class="note"><strong>Next step in Moodle:</strong> the new tool is <em>Pending</em> until a Moodle site administrator activates it under Site administration → Plugins → Activity modules → External tool → Manage tools.</p>{{end}}
-{{if .Pending}}<p class="note"><strong>Next step in ltibox:</strong> an ltibox administrator must approve this LMS under Platforms in the ltibox admin console before launches work.</p>{{end}}
+{{if .Pending}}<p class="note"><strong>Next step in ltibox:</strong> an ltibox administrator must approve this LMS under {{.Approvals}} in the ltibox admin console before launches work.</p>{{end}}
+{{if .SameIssuer}}<p class="note" id="same-issuer"><strong>ltibox already has {{if eq (len .SameIssuer) 1}}another registration{{else}}other registrations{{end}} for this LMS</strong> ({{.Issuer}}): {{range $i, $o := .SameIssuer}}{{if $i}}; {{end}}{{$o}}{{end}}. This one has client ID <code>{{.ClientID}}</code>: when approving, check the client ID, and remove registrations the LMS no longer uses.</p>{{end}}
 <p>You can close this window.</p>
 </main><script src="{{.Script}}"></script></body></html>`))

@@ -141,13 +141,85 @@ func TestDynamicRegistration_PendingByDefault(t *testing.T) {
 	if !strings.Contains(page, "must approve") {
 		t.Errorf("services page does not warn about approval")
 	}
+	approvals := "Pending approvals (" + h.url + "/admin/approvals)"
+	if !strings.Contains(page, approvals) {
+		t.Errorf("services page does not name %s: %s", approvals, page)
+	}
 	resp, page := h.registerFinish(page)
 	if resp.StatusCode != 200 || !strings.Contains(page, "Next step in ltibox") {
 		t.Fatalf("closing page = %d: %s", resp.StatusCode, page)
 	}
+	// The page that approves it is Pending approvals, not Platforms.
+	if !strings.Contains(page, "approve this LMS under "+approvals) || strings.Contains(page, "under Platforms") {
+		t.Errorf("closing page does not send the admin to %s: %s", approvals, page)
+	}
 	dr := h.lms.DynamicRegistrations()[0]
 	resp, body := h.launch(ltitest.LaunchSpec{ClientID: dr.ClientID, DeploymentID: dr.DeploymentID})
 	h.rejected(t, resp, body, 403, "login.platform_pending", "waiting for approval")
+	// The person launching is a student or teacher in the LMS: they reach
+	// the ltibox administrator through their school, who approves it there.
+	for _, want := range []string{"Tell your teacher or your school", approvals} {
+		if !strings.Contains(body, want) {
+			t.Errorf("pending-platform page lacks %q: %.1500s", want, body)
+		}
+	}
+	if strings.Contains(body, "Ask the ltibox administrator") || strings.Contains(body, "under Platforms") {
+		t.Errorf("pending-platform page sends the reader to the ltibox administrator or to Platforms: %.1500s", body)
+	}
+}
+
+// TestDynamicRegistration_SameIssuer: a second registration of the same LMS
+// is named with its client ID, its closing page warns of the first one, and
+// the approval queue lists the other registration with each.
+func TestDynamicRegistration_SameIssuer(t *testing.T) {
+	h := newHarness(t)
+	cookie, _ := h.signedIn()
+	_, page := h.registerStart(h.lms.RegistrationURL(h.url + "/lti/register"))
+	h.registerFinish(page)
+	_, page = h.registerStart(h.lms.RegistrationURL(h.url + "/lti/register"))
+	resp, page := h.registerFinish(page)
+	drs := h.lms.DynamicRegistrations()
+	if resp.StatusCode != 200 || len(drs) != 2 {
+		t.Fatalf("second registration = %d (%d registrations): %s", resp.StatusCode, len(drs), page)
+	}
+	first, second := drs[0], drs[1]
+	if !strings.Contains(page, `id="same-issuer"`) || !strings.Contains(page, "client ID "+first.ClientID+", pending") || !strings.Contains(page, h.lms.Issuer()) {
+		t.Errorf("closing page of the second registration does not warn of the first: %s", page)
+	}
+	// The harness's own registration ("Test LMS", client tool-1) has the
+	// same issuer too.
+	regs, err := h.db.RegistrationsByIssuer(context.Background(), h.lms.Issuer())
+	if err != nil || len(regs) != 3 {
+		t.Fatalf("stored registrations: %v %v", regs, err)
+	}
+	names := map[string]string{}
+	for _, r := range regs {
+		names[r.ClientID] = r.Name
+	}
+	if names[first.ClientID] == names[second.ClientID] || !strings.HasSuffix(names[second.ClientID], " (client "+second.ClientID+")") {
+		t.Errorf("names of the two registrations: %q", names)
+	}
+	_, pending := h.consoleCall("GET", "/api/admin/pending", cookie, "", "")
+	var p struct {
+		Platforms []struct {
+			ClientID   string `json:"clientId"`
+			SameIssuer []struct {
+				ClientID string `json:"clientId"`
+			} `json:"sameIssuer"`
+		} `json:"platforms"`
+	}
+	if err := json.Unmarshal([]byte(pending), &p); err != nil || len(p.Platforms) != 2 {
+		t.Fatalf("pending = %s", pending)
+	}
+	for _, pl := range p.Platforms {
+		other := first.ClientID
+		if pl.ClientID == first.ClientID {
+			other = second.ClientID
+		}
+		if len(pl.SameIssuer) != 2 || pl.SameIssuer[0].ClientID != "tool-1" || pl.SameIssuer[1].ClientID != other {
+			t.Errorf("pending %s: same issuer %+v, want tool-1 and %s", pl.ClientID, pl.SameIssuer, other)
+		}
+	}
 }
 
 // TestDynamicRegistration_Refusals: every refusal is a readable page, and

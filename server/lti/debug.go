@@ -25,7 +25,7 @@ func DecodeUnverified(raw string) (header, claims map[string]any) {
 // CheckHints say, per failed check, what an administrator should look at.
 var CheckHints = map[string]string{
 	"login.platform_unknown":          "No platform in ltibox has this issuer and client ID: compare both with the values the LMS shows for ltibox, or add the platform.",
-	"login.platform_pending":          "The platform waits for approval: activate it under Pending approvals.",
+	"login.platform_pending":          "The platform waits for approval: approve it under Pending approvals.",
 	"launch.kid_unknown":              "The LMS signed with a key its JWKS URL does not publish: check the platform's JWKS URL in ltibox.",
 	"launch.jwks_unavailable":         "ltibox could not fetch the LMS keys: check the JWKS URL and that the LMS is reachable from the ltibox server.",
 	"launch.claim_type":               "The LMS sent a claim in a type LTI 1.3 does not allow (the message names it; the claims below show what came): report it to the LMS vendor. Relaunching does not help.",
@@ -36,8 +36,8 @@ var CheckHints = map[string]string{
 	"launch.iat_future":               "The token is dated in the future: the clocks of the LMS and the ltibox server disagree.",
 	"launch.deployment_unknown":       "This deployment is new to ltibox: approve it under Pending approvals (it was queued automatically) or add it to the platform.",
 	"launch.deployment_pending":       "Approve the deployment under Pending approvals.",
-	"launch.deployment_rejected":      "The deployment was rejected; remove it from the platform to queue it again, or add it by hand.",
-	"launch.platform_disabled":        "The platform is pending or disabled in ltibox: activate it under Platforms.",
+	"launch.deployment_rejected":      "The deployment was rejected: press Approve on its row under Deployments to allow its launches.",
+	"launch.platform_disabled":        "The platform is pending or disabled in ltibox: approve it under Pending approvals if it is pending, or press Activate on its row under Platforms if it is disabled.",
 	"launch.state_unbound":            "The browser dropped the login cookie (third-party cookies blocked): open the tool in a new window, or use an LMS with platform storage.",
 	"launch.state_expired":            "The launch took longer than the login lifetime: relaunch.",
 	"launch.target_link_uri_mismatch": "The LMS launched a different URL than it announced at login: check the tool's target link URI in the LMS.",

@@ -3,6 +3,7 @@ package lti
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // CheckError is a rejected login or launch. Check names the failed rule of the
@@ -36,6 +37,24 @@ func AsCheckError(err error) (*CheckError, bool) {
 }
 
 const relaunch = "Go back to your course and open the activity again."
+
+// TellSupport starts a hint on a page a student or teacher sees in the LMS:
+// they cannot reach the ltibox administrator themselves, their school can.
+const TellSupport = "Tell your teacher or your school's LMS support (they can reach the ltibox administrator)"
+
+// tellSupport is TellSupport inside a sentence.
+const tellSupport = "tell your teacher or your school's LMS support (they can reach the ltibox administrator)"
+
+// ApprovalsPage names the console page where registrations and deployments
+// wait for approval, with its address under the tool's base URL.
+func ApprovalsPage(baseURL string) string {
+	return "Pending approvals (" + strings.TrimRight(baseURL, "/") + "/admin/approvals)"
+}
+
+// PlatformsPage names the console page that lists the platforms, with its address.
+func PlatformsPage(baseURL string) string {
+	return "Platforms (" + strings.TrimRight(baseURL, "/") + "/admin/)"
+}
 
 // Rejection builders keep status codes and wording consistent.
 func badRequest(check, msg string) *CheckError {

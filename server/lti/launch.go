@@ -81,7 +81,7 @@ func (t *Tool) VerifyLaunch(ctx context.Context, req LaunchRequest) (*Launch, er
 	}
 	if reg.Status != StatusActive {
 		return nil, (&CheckError{Check: "launch.platform_disabled", Status: 403, Title: "This LMS is not active in ltibox",
-			Message: "The ltibox administrator has not enabled this LMS registration.", Hint: "Ask the ltibox administrator to enable it."}).with(reg, nil)
+			Message: "The ltibox administrator has not enabled this LMS registration.", Hint: TellSupport + ": it must be approved under " + ApprovalsPage(t.cfg.BaseURL) + " or activated under " + PlatformsPage(t.cfg.BaseURL) + " in the ltibox admin console."}).with(reg, nil)
 	}
 	if req.Error != "" {
 		desc := req.ErrorDescription
@@ -119,7 +119,7 @@ func (t *Tool) verifyIDToken(ctx context.Context, reg *Registration, raw string)
 	jwksUnavailable := func(reason, err error) *CheckError {
 		return (&CheckError{Check: "launch.jwks_unavailable", Status: 502, Title: "ltibox could not read the LMS keys",
 			Message: fmt.Sprintf("The LMS key set could not be fetched from the platform's JWKS URL (%v).", reason),
-			Hint:    "Try again in a minute. If it persists, ask the ltibox administrator to check the platform's JWKS URL."}).with(reg, err)
+			Hint:    "Try again in a minute. If it persists, " + tellSupport + ": the platform's JWKS URL in ltibox needs checking."}).with(reg, err)
 	}
 	kf, err := t.jwks.keyfunc(ctx, reg.JWKSURL)
 	if err != nil {
@@ -200,7 +200,7 @@ func tokenError(err error) *CheckError {
 		return badRequest("launch.not_jwt", "The id_token the LMS sent could not be read.")
 	case errors.Is(err, jwkset.ErrKeyNotFound):
 		return unauthorized("launch.kid_unknown", "The id_token was signed with a key the LMS does not publish.").
-			hint("Relaunch from your course. If it keeps failing, ask the ltibox administrator to check the platform's JWKS URL.")
+			hint("Relaunch from your course. If it keeps failing, " + tellSupport + ": the platform's JWKS URL in ltibox needs checking.")
 	case errors.Is(err, jwt.ErrTokenUnverifiable):
 		return unauthorized("launch.key_unusable", "The key the id_token names cannot verify it.")
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
@@ -212,7 +212,7 @@ func tokenError(err error) *CheckError {
 			hint("Relaunch from your course. If it keeps happening, the clocks of the LMS and the ltibox server may disagree.")
 	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
 		return unauthorized("launch.iat_future", "The id_token claims to be issued in the future.").
-			hint("The clocks of the LMS and the ltibox server disagree; ask the ltibox administrator to check the server time.")
+			hint("The clocks of the LMS and the ltibox server disagree. " + TellSupport + ": the server times need checking.")
 	case errors.Is(err, jwt.ErrTokenNotValidYet):
 		return unauthorized("launch.nbf_future", "The id_token is not valid yet.")
 	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
@@ -368,17 +368,17 @@ func (t *Tool) checkClaims(ctx context.Context, l *Launch) error {
 	case errors.Is(err, ErrNotFound):
 		return (&CheckError{Check: "launch.deployment_unknown", Status: 403, Title: "This LMS deployment is not registered with ltibox",
 			Message: fmt.Sprintf("The launch comes from deployment %q, which ltibox does not know.", c.DeploymentID),
-			Hint:    fmt.Sprintf("Ask the ltibox administrator to add deployment %q to the platform %q (or approve it under Pending approvals).", c.DeploymentID, reg.Name)}).with(reg, nil)
+			Hint:    fmt.Sprintf("%s: deployment %q must be added to the platform %q in the ltibox admin console, or approved under %s.", TellSupport, c.DeploymentID, reg.Name, ApprovalsPage(t.cfg.BaseURL))}).with(reg, nil)
 	case err != nil:
 		return fmt.Errorf("deployment status: %w", err)
 	case status == StatusPending:
 		return (&CheckError{Check: "launch.deployment_pending", Status: 403, Title: "This LMS deployment is waiting for approval",
 			Message: fmt.Sprintf("Deployment %q is waiting for the ltibox administrator's approval.", c.DeploymentID),
-			Hint:    "Ask the ltibox administrator to approve it under Pending approvals, then relaunch."}).with(reg, nil)
+			Hint:    TellSupport + ": it must be approved under " + ApprovalsPage(t.cfg.BaseURL) + ". Then relaunch."}).with(reg, nil)
 	case status != StatusActive:
 		return (&CheckError{Check: "launch.deployment_rejected", Status: 403, Title: "This LMS deployment is not allowed",
 			Message: fmt.Sprintf("The ltibox administrator has refused deployment %q.", c.DeploymentID),
-			Hint:    "Ask the ltibox administrator if this is a mistake."}).with(reg, nil)
+			Hint:    TellSupport + " if this is a mistake: the deployment can be approved again on the Deployments page of the ltibox admin console."}).with(reg, nil)
 	}
 	return nil
 }

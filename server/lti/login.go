@@ -50,7 +50,7 @@ func (t *Tool) Login(ctx context.Context, req LoginRequest) (*LoginResult, error
 	if !t.secureURL(reg.AuthURL) {
 		return nil, (&CheckError{Check: "login.auth_url_insecure", Status: 400, Title: "This LMS registration is not safe to use",
 			Message: "The LMS sign-in address registered in ltibox is not an https URL.",
-			Hint:    "Ask the ltibox administrator to correct the platform's OIDC auth URL."}).with(reg, nil)
+			Hint:    TellSupport + ": the platform's OIDC auth URL in ltibox must be an https URL."}).with(reg, nil)
 	}
 	tl, err := url.Parse(req.TargetLinkURI)
 	if err != nil || !t.secureURL(req.TargetLinkURI) {
@@ -128,7 +128,7 @@ func (t *Tool) findRegistration(ctx context.Context, issuer, clientID string) (*
 	}
 	unknown := &CheckError{Check: "login.platform_unknown", Status: 400, Title: "This LMS is not registered with ltibox",
 		Message: fmt.Sprintf("ltibox has no registration for the LMS %q (client ID %q).", issuer, clientID),
-		Hint:    "Ask the ltibox administrator to add this LMS in the admin console, or your LMS administrator to check the client ID.",
+		Hint:    TellSupport + ": this LMS must be added in the ltibox admin console, or the client ID the LMS sends checked.",
 		Issuer:  issuer, ClientID: clientID}
 	var reg *Registration
 	switch {
@@ -155,11 +155,11 @@ func (t *Tool) findRegistration(ctx context.Context, issuer, clientID string) (*
 	case StatusPending:
 		return nil, (&CheckError{Check: "login.platform_pending", Status: 403, Title: "This LMS is waiting for approval",
 			Message: "The ltibox administrator has not yet approved this LMS registration.",
-			Hint:    "Ask the ltibox administrator to approve it under Platforms in the admin console."}).with(reg, nil)
+			Hint:    TellSupport + ": it must be approved under " + ApprovalsPage(t.cfg.BaseURL) + " in the ltibox admin console."}).with(reg, nil)
 	default:
 		return nil, (&CheckError{Check: "login.platform_disabled", Status: 403, Title: "This LMS is disabled in ltibox",
 			Message: "The ltibox administrator has switched this LMS registration off.",
-			Hint:    "Ask the ltibox administrator to enable it under Platforms in the admin console."}).with(reg, nil)
+			Hint:    TellSupport + ": it must be activated under " + PlatformsPage(t.cfg.BaseURL) + " in the ltibox admin console."}).with(reg, nil)
 	}
 }
 

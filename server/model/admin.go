@@ -125,6 +125,17 @@ type Platform struct {
 	// Bindings counts how launches of this platform bound their login to the
 	// browser, so an admin sees how often cookies failed (storage, new window).
 	Bindings []LaunchBinding `json:"bindings"`
+	// SameIssuer lists the other registrations with this platform's issuer
+	// (only in the pending list, where an admin picks which one to approve).
+	SameIssuer []PlatformRef `json:"sameIssuer,omitempty"`
+}
+
+// PlatformRef names another registration.
+type PlatformRef struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	ClientID string `json:"clientId"`
+	Status   string `json:"status"`
 }
 
 // LaunchBinding is how many launches of a platform used one binding.
