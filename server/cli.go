@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -14,11 +15,33 @@ import (
 
 	"github.com/ltibox/ltibox/server/api"
 	"github.com/ltibox/ltibox/server/lti"
+	"github.com/ltibox/ltibox/server/model"
 	"github.com/ltibox/ltibox/sqlite"
 )
 
-// openStore opens the store and a Tool for CLI commands that need URLs or keys.
-func openStore(args []string, name string, stderr io.Writer, extra func(*flag.FlagSet)) (*config, *sqlite.DB, *lti.Tool, []string, error) {
+// settingBaseURL is the settings row where `serve` records the base URL it
+// runs with, so CLI commands print the URLs that server really answers on.
+const settingBaseURL = "serve.base_url"
+
+// storeMode says whether a CLI command may create the data directory.
+type storeMode int
+
+const (
+	mustExist storeMode = iota // reads or changes existing data: refuse a data directory without ltibox.db
+	mayCreate                  // platform add, admin create, keys rotate: a first setup before serve is fine
+)
+
+// errNoData is a CLI command run against a data directory ltibox never used.
+type errNoData struct{ dir string }
+
+func (e errNoData) Error() string {
+	return fmt.Sprintf("no ltibox data in %s: start `ltibox serve --data %s` first or pass --data", e.dir, e.dir)
+}
+
+// openStore parses a CLI command's flags and positional arguments, opens the
+// store and builds a Tool for commands that need URLs or keys. Without
+// --base-url or LTIBOX_BASE_URL the URLs use the base URL `serve` recorded.
+func openStore(ctx context.Context, args []string, name string, mode storeMode, stderr io.Writer, extra func(*flag.FlagSet)) (*config, *sqlite.DB, *lti.Tool, []string, error) {
 	var cfg config
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	cfg.flags(fs)
@@ -26,20 +49,64 @@ func openStore(args []string, name string, stderr io.Writer, extra func(*flag.Fl
 	if extra != nil {
 		extra(fs)
 	}
-	if err := cfg.parse(fs, args, stderr); err != nil {
+	rest, err := cfg.parse(fs, args, stderr)
+	if err != nil {
 		return nil, nil, nil, nil, err
+	}
+	if mode == mustExist {
+		if _, err := os.Stat(cfg.dbPath()); errors.Is(err, os.ErrNotExist) {
+			return nil, nil, nil, nil, errNoData{dir: cfg.DataDir}
+		}
 	}
 	db, err := sqlite.Open(cfg.dbPath())
 	if err != nil {
 		return nil, nil, nil, nil, err
+	}
+	if cfg.BaseURLFrom == baseURLDefault {
+		stored, err := db.Setting(ctx, settingBaseURL, "")
+		if err != nil {
+			db.Close()
+			return nil, nil, nil, nil, err
+		}
+		if stored != "" {
+			cfg.BaseURL, cfg.BaseURLFrom = stored, baseURLStored
+		}
 	}
 	tool, err := lti.New(lti.Config{BaseURL: cfg.BaseURL, AllowInsecure: *insecure, KeyPrepublish: cfg.KeyPrepublish}, db, db, db)
 	if err != nil {
 		db.Close()
 		return nil, nil, nil, nil, err
 	}
-	return &cfg, db, tool, fs.Args(), nil
+	return &cfg, db, tool, rest, nil
 }
+
+// baseURLNote is what a command that prints URLs says about the base URL
+// they use when it may not be the public one ("" when it was given);
+// what is the subject of the sentence, e.g. "these URLs assume".
+func baseURLNote(cfg *config, what string) string {
+	switch {
+	case cfg.BaseURLFrom == baseURLDefault:
+		return fmt.Sprintf("Note: no base URL is known for %s, so %s %s. Pass --base-url https://ltibox.school.edu (or set LTIBOX_BASE_URL), "+
+			"or start `ltibox serve --base-url https://…` on this data directory once and ltibox remembers it.", cfg.DataDir, what, cfg.BaseURL)
+	case cfg.BaseURLFrom == baseURLStored && !strings.HasPrefix(cfg.BaseURL, "https://"):
+		return fmt.Sprintf("Note: %s %s, the base URL `ltibox serve` last ran with; an LMS needs ltibox's public https URL: "+
+			"start serve with --base-url https://… or pass --base-url to this command.", what, cfg.BaseURL)
+	}
+	return ""
+}
+
+// noArgs refuses positional arguments a command does not take.
+func noArgs(cmd string, rest []string) error {
+	if len(rest) > 0 {
+		return usageError{fmt.Sprintf("`ltibox %s` takes no arguments, got %q", cmd, strings.Join(rest, " "))}
+	}
+	return nil
+}
+
+// usageError is a command line ltibox cannot read; it says what is wrong.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
 
 func cmdPlatform(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -62,7 +129,17 @@ func cmdPlatform(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fs.StringVar(&in.Preset, "preset", "other", "moodle, canvas, brightspace, blackboard, sakai, schoology or other")
 		fs.StringVar(&deployments, "deployment", "", "deployment IDs, comma-separated")
 	}
-	_, db, tool, rest, err := openStore(args[1:], "platform "+args[0], stderr, extra)
+	switch args[0] {
+	case "add", "list", "show", "remove":
+	default:
+		fmt.Fprintf(stderr, "unknown platform command %q\n", args[0])
+		return errUsage
+	}
+	mode := mustExist
+	if args[0] == "add" {
+		mode = mayCreate
+	}
+	cfg, db, tool, rest, err := openStore(ctx, args[1:], "platform "+args[0], mode, stderr, extra)
 	if err != nil {
 		return err
 	}
@@ -70,6 +147,9 @@ func cmdPlatform(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	defer tool.Close()
 	switch args[0] {
 	case "add":
+		if err := noArgs("platform add", rest); err != nil {
+			return err
+		}
 		r := api.RegistrationOf(in)
 		if err := api.ValidateRegistration(tool, r); err != nil {
 			return err
@@ -85,8 +165,11 @@ func cmdPlatform(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			}
 		}
 		fmt.Fprintf(stdout, "Added platform %d (%s).\n", r.ID, r.Name)
-		return showPlatform(ctx, db, tool, r.ID, stdout)
+		return showPlatform(ctx, cfg, db, tool, r.ID, stdout, stderr)
 	case "list":
+		if err := noArgs("platform list", rest); err != nil {
+			return err
+		}
 		regs, err := db.Registrations(ctx)
 		if err != nil {
 			return err
@@ -102,41 +185,57 @@ func cmdPlatform(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err != nil {
 			return err
 		}
+		if len(rest) > 1 {
+			return usageError{fmt.Sprintf("`ltibox platform %s` takes one platform ID, got %q", args[0], strings.Join(rest, " "))}
+		}
 		if args[0] == "show" {
-			return showPlatform(ctx, db, tool, id, stdout)
+			return noPlatform(cfg, id, showPlatform(ctx, cfg, db, tool, id, stdout, stderr))
 		}
 		if err := db.DeleteRegistration(ctx, id); err != nil {
-			return err
+			return noPlatform(cfg, id, err)
 		}
 		fmt.Fprintf(stdout, "Removed platform %d.\n", id)
 		return nil
 	}
-	fmt.Fprintf(stderr, "unknown platform command %q\n", args[0])
-	return errUsage
+	return nil
+}
+
+// noPlatform says which platform is missing from where, for a not-found err.
+func noPlatform(cfg *config, id int64, err error) error {
+	if model.ErrorCode(err) == model.ENOTFOUND {
+		return fmt.Errorf("platform %d not found in %s (see `ltibox platform list`)", id, cfg.DataDir)
+	}
+	return err
 }
 
 func idArg(rest []string) (int64, error) {
 	if len(rest) < 1 {
-		return 0, fmt.Errorf("give the platform ID (see `ltibox platform list`)")
+		return 0, usageError{"give the platform ID (see `ltibox platform list`)"}
 	}
 	id, err := strconv.ParseInt(rest[0], 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("the platform ID must be a number, got %q", rest[0])
+		return 0, usageError{fmt.Sprintf("the platform ID must be a number, got %q", rest[0])}
 	}
 	return id, nil
 }
 
-func showPlatform(ctx context.Context, db *sqlite.DB, tool *lti.Tool, id int64, stdout io.Writer) error {
+// showPlatform prints a platform as the console's API shows it: its
+// deployments, the tool URLs and the setup block to paste into the LMS.
+// When the base URL those use is a guess, a note on stderr says so.
+func showPlatform(ctx context.Context, cfg *config, db *sqlite.DB, tool *lti.Tool, id int64, stdout, stderr io.Writer) error {
 	r, err := db.Registration(ctx, id)
 	if err != nil {
 		return err
 	}
-	deps, err := db.Deployments(ctx, id)
+	v, err := api.NewPlatformView(ctx, db, tool, r)
 	if err != nil {
 		return err
 	}
-	out, _ := json.MarshalIndent(api.PlatformView{Registration: r, Deployments: deps, ToolURLs: tool.URLs()}, "", "  ")
+	out, _ := json.MarshalIndent(v, "", "  ")
 	fmt.Fprintln(stdout, string(out))
+	if note := baseURLNote(cfg, "these URLs assume"); note != "" {
+		fmt.Fprintln(stderr, note)
+	}
 	return nil
 }
 
@@ -145,7 +244,7 @@ func cmdDeployment(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprint(stderr, usage)
 		return errUsage
 	}
-	_, db, tool, rest, err := openStore(args[1:], "deployment "+args[0], stderr, nil)
+	_, db, tool, rest, err := openStore(ctx, args[1:], "deployment "+args[0], mustExist, stderr, nil)
 	if err != nil {
 		return err
 	}
@@ -156,7 +255,10 @@ func cmdDeployment(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	if len(rest) < 2 || strings.TrimSpace(rest[1]) == "" {
-		return fmt.Errorf("give the deployment ID after the platform ID")
+		return usageError{"give the deployment ID after the platform ID"}
+	}
+	if len(rest) > 2 {
+		return usageError{fmt.Sprintf("`ltibox deployment %s` takes a platform ID and one deployment ID, got %q (quote a deployment ID with spaces)", args[0], strings.Join(rest, " "))}
 	}
 	if args[0] == "add" {
 		if _, err := db.AddDeployment(ctx, id, strings.TrimSpace(rest[1]), lti.StatusActive); err != nil {
@@ -183,12 +285,19 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fs.BoolVar(&now, "now", false, "a key leaked: sign with a new key at once and withdraw every other key from the JWKS")
 		}
 	}
-	cfg, db, tool, _, err := openStore(args[1:], "keys "+args[0], stderr, extra)
+	mode := mustExist
+	if args[0] == "rotate" {
+		mode = mayCreate
+	}
+	cfg, db, tool, rest, err := openStore(ctx, args[1:], "keys "+args[0], mode, stderr, extra)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	defer tool.Close()
+	if err := noArgs("keys "+args[0], rest); err != nil {
+		return err
+	}
 	const day = "2006-01-02 15:04"
 	overlap := tool.Config().KeyOverlap
 	if args[0] == "rotate" {

@@ -27,7 +27,7 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errUsage
 	}
 	var all, failed bool
-	_, db, tool, rest, err := openStore(args[1:], "outbox "+args[0], stderr, func(fs *flag.FlagSet) {
+	_, db, tool, rest, err := openStore(ctx, args[1:], "outbox "+args[0], mustExist, stderr, func(fs *flag.FlagSet) {
 		fs.BoolVar(&all, "all", false, "list: include delivered scores")
 		fs.BoolVar(&failed, "failed", false, "retry: every failed score")
 	})
@@ -54,6 +54,9 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		fmt.Fprintf(stdout, "Queued %d score(s) to be sent again.\n", n)
 		return nil
+	}
+	if err := noArgs("outbox list", rest); err != nil {
+		return err
 	}
 	f := sqlite.OutboxFilter{States: []string{model.DeliveryPending, model.DeliveryRetrying, model.DeliveryFailed}}
 	if all {

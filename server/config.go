@@ -14,15 +14,22 @@ import (
 
 // config is what every command needs; serve adds listen options.
 type config struct {
-	DataDir     string
-	BaseURL     string
-	Addr        string
-	Demo        bool
-	TrustProxy  bool
-	AdminToken  string
-	SessionTTL  time.Duration
-	Leeway      time.Duration
-	MaxTokenAge time.Duration
+	DataDir string
+	BaseURL string
+	// BaseURLFrom says where BaseURL came from: baseURLFlag, baseURLEnv,
+	// baseURLStored (what `serve` last ran with, for CLI commands) or
+	// baseURLDefault (http://localhost:PORT, a guess).
+	BaseURLFrom string
+	// AdminTokenFrom names where a configured AdminToken came from
+	// ("--admin-token" or "LTIBOX_ADMIN_TOKEN"); empty when none was given.
+	AdminTokenFrom string
+	Addr           string
+	Demo           bool
+	TrustProxy     bool
+	AdminToken     string
+	SessionTTL     time.Duration
+	Leeway         time.Duration
+	MaxTokenAge    time.Duration
 	// RosterMaxAge: a course roster older than this is refreshed from the LMS
 	// when an instructor opens it (issue 5).
 	RosterMaxAge time.Duration
@@ -75,13 +82,41 @@ func (c *config) serveFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RosterMaxAge, "roster-max-age", envDuration("LTIBOX_ROSTER_MAX_AGE", time.Hour), "refresh a course roster from the LMS when it is older than this")
 }
 
-func (c *config) parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+// Where config.BaseURL came from.
+const (
+	baseURLFlag    = "--base-url"
+	baseURLEnv     = "LTIBOX_BASE_URL"
+	baseURLStored  = "stored"
+	baseURLDefault = "default"
+)
+
+// parse reads flags and positional arguments in any order
+// (`platform show 1 --data DIR` as well as `platform show --data DIR 1`);
+// after "--" everything is positional. It returns the positional arguments.
+func (c *config) parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) {
 	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	rest, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, errUsage
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case set["base-url"]:
+		c.BaseURLFrom = baseURLFlag
+	case os.Getenv("LTIBOX_BASE_URL") != "":
+		c.BaseURLFrom = baseURLEnv
+	default:
+		c.BaseURLFrom = baseURLDefault
+	}
+	if c.AdminToken != "" {
+		c.AdminTokenFrom = "LTIBOX_ADMIN_TOKEN"
+		if set["admin-token"] {
+			c.AdminTokenFrom = "--admin-token"
+		}
 	}
 	if c.KeyPrepublish < minKeyPrepublish {
-		return fmt.Errorf("--key-prepublish %s is too short: LMSs may cache the key set for 5m and a running ltibox sees a rotation within 1m, so use at least %s", c.KeyPrepublish, minKeyPrepublish)
+		return nil, fmt.Errorf("--key-prepublish %s is too short: LMSs may cache the key set for 5m and a running ltibox sees a rotation within 1m, so use at least %s", c.KeyPrepublish, minKeyPrepublish)
 	}
 	if c.BaseURL == "" {
 		port := "8080"
@@ -89,9 +124,29 @@ func (c *config) parse(fs *flag.FlagSet, args []string, stderr io.Writer) error 
 			port = c.Addr[i+1:]
 		}
 		c.BaseURL = "http://localhost:" + port
+		c.BaseURLFrom = baseURLDefault
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	return nil
+	return rest, nil
+}
+
+// parseInterleaved parses fs from args, collecting the arguments that are
+// not flags instead of stopping at the first one as flag.Parse does.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil // "--" ends the flags
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
 }
 
 func (c *config) dbPath() string { return filepath.Join(c.DataDir, "ltibox.db") }

@@ -194,7 +194,7 @@ func TestCLI_OutboxUser(t *testing.T) {
 // TestCLI_OutboxRetry: `ltibox outbox retry` queues refused scores again and
 // refuses bad arguments with a readable error.
 func TestCLI_OutboxRetry(t *testing.T) {
-	dir := t.TempDir()
+	dir := usedDataDir(t)
 	var out, errb bytes.Buffer
 	if err := run(context.Background(), []string{"outbox", "retry", "--data", dir}, &out, &errb); err == nil || !strings.Contains(err.Error(), "--failed") {
 		t.Errorf("retry without ids: %v", err)

@@ -16,7 +16,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/ltibox/ltibox/server/model"
 )
 
 var version = "dev"
@@ -26,10 +29,26 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, errUsage) {
-			fmt.Fprintln(os.Stderr, "ltibox:", err)
-		}
+		reportError(os.Stderr, err)
 		os.Exit(1)
+	}
+}
+
+// reportError prints a failed command's error as one plain sentence: an
+// application error by its person-readable message (not its code), a
+// command line ltibox could not read with a pointer to the usage. errUsage
+// means the usage was printed already.
+func reportError(stderr io.Writer, err error) {
+	var me *model.Error
+	var ue usageError
+	switch {
+	case errors.Is(err, errUsage):
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "ltibox: %s (see `ltibox help`).\n", strings.TrimSuffix(ue.msg, "."))
+	case errors.As(err, &me):
+		fmt.Fprintln(stderr, "ltibox:", me.Message)
+	default:
+		fmt.Fprintln(stderr, "ltibox:", err)
 	}
 }
 
@@ -55,7 +74,9 @@ Usage:
   ltibox version
 
 Every command takes --data DIR (env LTIBOX_DATA, default ./data) and
---base-url URL (env LTIBOX_BASE_URL, default http://localhost:8080).
+--base-url URL (env LTIBOX_BASE_URL; default: the one ltibox serve last ran with on
+that data directory, else http://localhost:8080). Flags may come before or after
+the arguments.
 `
 
 // run dispatches a command line; main only wires signals and exit codes, so tests can call run.

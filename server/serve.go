@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -46,6 +47,11 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	}
 	a := &app{cfg: cfg, db: db, log: log}
 	if err := db.SeedActivities(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	// CLI commands (platform show, admin create) print the URLs this server answers on.
+	if err := db.SetSetting(ctx, settingBaseURL, cfg.BaseURL); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -188,17 +194,29 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var cfg config
+// newServeFlags is serve's flag set, writing into cfg.
+func newServeFlags(cfg *config) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg.flags(fs)
 	cfg.serveFlags(fs)
-	if err := cfg.parse(fs, args, stderr); err != nil {
+	return fs
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
+	rest, err := cfg.parse(newServeFlags(&cfg), args, stderr)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("serve", rest); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "https" && !cfg.Demo) {
 		log.Warn("the base URL is not https: real LMSs will refuse to launch ltibox; put it behind TLS and pass --base-url https://…", "base_url", cfg.BaseURL)
+	}
+	if w := demoReachWarning(cfg); w != "" {
+		log.Warn(w)
 	}
 	if path := os.Getenv("LTIBOX_CPUPROFILE"); path != "" { // for performance work: a CPU profile of the whole run
 		f, err := os.Create(path)
@@ -220,13 +238,72 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	fmt.Fprintf(stdout, "ltibox %s listening on %s\n", version, cfg.BaseURL)
-	if cfg.Demo {
-		fmt.Fprintf(stdout, "Demo LMS: open %s/demo-lms/ and click \"Launch as instructor\" or \"Launch as student\".\n", cfg.BaseURL)
+	for _, line := range startupLines(cfg) {
+		fmt.Fprintln(stdout, line)
 	}
-	fmt.Fprintf(stdout, "Admin token for /api/admin: in %s/admin-token\n", strings.TrimRight(cfg.DataDir, "/"))
 	if err := a.serve(ctx, ln); err != nil && !errors.Is(err, net.ErrClosed) {
 		return err
 	}
 	return nil
+}
+
+// startupLines is what serve prints once it listens: where it answers, the
+// demo LMS, the admin console, and where the admin token comes from (never
+// the token itself).
+func startupLines(cfg config) []string {
+	lines := []string{fmt.Sprintf("ltibox %s listening on %s", version, cfg.BaseURL)}
+	if cfg.Demo {
+		lines = append(lines, fmt.Sprintf("Demo LMS: open %s/demo-lms/ and click \"Launch as instructor\" or \"Launch as student\".", cfg.BaseURL))
+	}
+	lines = append(lines, fmt.Sprintf("Admin console: %s/admin/", cfg.BaseURL))
+	if cfg.AdminTokenFrom != "" {
+		lines = append(lines, fmt.Sprintf("Admin token for /api/admin and the console's first-run setup: the value of %s.", cfg.AdminTokenFrom))
+	} else {
+		lines = append(lines, fmt.Sprintf("Admin token for /api/admin and the console's first-run setup: in %s", filepath.Join(cfg.DataDir, "admin-token")))
+	}
+	return lines
+}
+
+// demoReachWarning says, for serve --demo, when the demo cannot work from the
+// browsers that will try it: the demo LMS's own URLs are refused unless they
+// are https or loopback http, and with the default base URL its pages send
+// the browser to localhost, the visitor's own machine. "" when all is well.
+func demoReachWarning(cfg config) string {
+	if !cfg.Demo {
+		return ""
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || u.Scheme == "https" {
+		return ""
+	}
+	// The port serve listens on: the demo's localhost URLs use it once --base-url is left out.
+	_, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil || port == "" || port == "0" {
+		port = "8080"
+	}
+	how := fmt.Sprintf("The demo works in a browser at http://localhost:%[1]s/demo-lms/ on this machine, from another machine through an SSH tunnel "+
+		"(`ssh -L %[1]s:localhost:%[1]s this-server`, then open http://localhost:%[1]s/demo-lms/ there), or over https (--base-url https://…).", port)
+	if !loopbackHost(u.Hostname()) {
+		return fmt.Sprintf("--demo with the http base URL %s will not launch: the demo LMS's URLs must be https or http://localhost, "+
+			"so its registration is refused as not safe. Leave --base-url out. %s", cfg.BaseURL, how)
+	}
+	if cfg.BaseURLFrom == baseURLDefault && !loopbackListen(cfg.Addr) {
+		return fmt.Sprintf("--demo listens on %s, but the demo's pages send the browser to %s, the visitor's own machine. %s", cfg.Addr, cfg.BaseURL, how)
+	}
+	return ""
+}
+
+// loopbackHost reports whether a URL host name is this machine only.
+func loopbackHost(h string) bool {
+	if strings.EqualFold(h, "localhost") || strings.HasSuffix(strings.ToLower(h), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// loopbackListen reports whether a listen address accepts loopback connections only.
+func loopbackListen(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && host != "" && loopbackHost(host)
 }

@@ -394,7 +394,7 @@ func (c *adminConsole) renderSignIn() app.UI {
 					app.Label().For("setup-code").Text("Setup code"),
 					app.Input().Type("password").ID("setup-code").Name("setup-code").Required(true).Attr("autocomplete", "off").
 						Aria("describedby", "setup-code-help").Value(c.code).OnInput(c.ValueTo(&c.code)),
-					app.P().ID("setup-code-help").Class("help").Text("The admin token in the file admin-token of the ltibox data directory (the server prints where at startup). It proves you run this server."),
+					app.P().ID("setup-code-help").Class("help").Text("The admin token: the file admin-token in the ltibox data directory, or the LTIBOX_ADMIN_TOKEN (--admin-token) value if the server was started with one; the server prints which at startup. It proves you run this server."),
 				)
 			}),
 			app.Label().For("username").Text("Username"),

@@ -23,9 +23,13 @@ type PlatformSetup struct {
 }
 
 // setupFor builds the paste-ready configuration for a preset.
-func (s *Server) setupFor(presetKey string) PlatformSetup {
+func (s *Server) setupFor(presetKey string) PlatformSetup { return SetupFor(s.tool, presetKey) }
+
+// SetupFor builds the paste-ready configuration for a preset from the tool's
+// URLs (the console's and the CLI's `platform show`).
+func SetupFor(tool *lti.Tool, presetKey string) PlatformSetup {
 	p := lti.PresetByKey(presetKey)
-	u := s.tool.URLs()
+	u := tool.URLs()
 	out := PlatformSetup{Where: p.Where, DeploymentNote: p.DeploymentNote, Hint: p.Hint}
 	if p.Key == lti.PresetOther {
 		// "Your LMS's LTI 1.3 tool registration page" says no more than the
@@ -65,7 +69,7 @@ func (s *Server) setupFor(presetKey string) PlatformSetup {
 			"target_link_uri":    u.TargetLinkURI,
 			"deep_linking_url":   u.DeepLinkingURL,
 			"public_keyset_url":  u.JWKSURL,
-			"registration_url":   s.registrationURL(),
+			"registration_url":   tool.Config().BaseURL + "/lti/register",
 			"scopes":             scopes,
 			"supports_deep_link": true,
 		}

@@ -60,6 +60,10 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	switch status {
 	case fiber.StatusNotFound:
 		page.Title, page.Hint = "Page not found", "Check the address, or open ltibox from your course."
+		if me == nil {
+			// Fiber's own message is "Not Found": the heading again.
+			page.Message = "ltibox has no page at this address."
+		}
 	case fiber.StatusRequestEntityTooLarge:
 		page.Title = "Request too large"
 	}

@@ -16,12 +16,15 @@ type errorPage struct {
 	Code    string
 }
 
+// serverPageStyle is the look of the server's own small pages (errors, the home page).
+const serverPageStyle = `<style>body{font:16px/1.5 system-ui,sans-serif;margin:0;padding:2rem;color:#1b1b1f;background:#fff}main{max-width:40rem}
+h1{font-size:1.4rem;margin:0 0 .5rem}.hint{background:#f3f4f6;border-left:4px solid #2563eb;padding:.75rem 1rem}
+.code{color:#555;font-size:.85rem}a{color:#1d4ed8}@media (prefers-color-scheme:dark){body{background:#16161a;color:#eee}.hint{background:#23232a}.code{color:#aaa}a{color:#93b4ff}}</style>`
+
 var errorTemplate = template.Must(template.New("error").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} · ltibox</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;margin:0;padding:2rem;color:#1b1b1f;background:#fff}main{max-width:40rem}
-h1{font-size:1.4rem;margin:0 0 .5rem}.hint{background:#f3f4f6;border-left:4px solid #2563eb;padding:.75rem 1rem}
-.code{color:#555;font-size:.85rem}@media (prefers-color-scheme:dark){body{background:#16161a;color:#eee}.hint{background:#23232a}.code{color:#aaa}}</style>
+` + serverPageStyle + `
 </head><body><main role="alert">
 <h1>{{.Title}}</h1>
 <p>{{.Message}}</p>
@@ -37,4 +40,22 @@ func (s *Server) renderError(c *fiber.Ctx, status int, p errorPage) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(status).Send(buf.Bytes())
+}
+
+// homePage is GET / without --demo: the first address an IT administrator
+// opens says what ltibox is and where to set it up, instead of a 404.
+var homePage = []byte(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ltibox</title>
+` + serverPageStyle + `
+</head><body><main>
+<h1>ltibox</h1>
+<p>This is ltibox, an LTI 1.3 tool. Instructors and students open it from their course in the LMS (Moodle, Canvas, Brightspace and others), not from this address.</p>
+<p class="hint"><strong>LMS administrators:</strong> register ltibox in your LMS with the URLs shown in the <a href="/admin/">admin console</a>.</p>
+</main></body></html>`)
+
+func (s *Server) home(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	return c.Send(homePage)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/url"
 	"strconv"
@@ -72,18 +73,23 @@ func RegistrationOf(in PlatformInput) *lti.Registration {
 }
 
 func (s *Server) platformView(c *fiber.Ctx, r *lti.Registration) (*PlatformView, error) {
-	deps, err := s.db.Deployments(c.UserContext(), r.ID)
+	return NewPlatformView(c.UserContext(), s.db, s.tool, r)
+}
+
+// NewPlatformView is r as the console and `ltibox platform show` present it.
+func NewPlatformView(ctx context.Context, db *sqlite.DB, tool *lti.Tool, r *lti.Registration) (*PlatformView, error) {
+	deps, err := db.Deployments(ctx, r.ID)
 	if err != nil {
 		return nil, err
 	}
 	if deps == nil {
 		deps = []*lti.Deployment{}
 	}
-	bindings, err := s.db.LaunchBindingCounts(c.UserContext(), r.ID)
+	bindings, err := db.LaunchBindingCounts(ctx, r.ID)
 	if err != nil {
 		return nil, err
 	}
-	return &PlatformView{Registration: r, Deployments: deps, ToolURLs: s.tool.URLs(), Setup: s.setupFor(r.Preset), Bindings: bindings}, nil
+	return &PlatformView{Registration: r, Deployments: deps, ToolURLs: tool.URLs(), Setup: SetupFor(tool, r.Preset), Bindings: bindings}, nil
 }
 
 func (s *Server) listPlatforms(c *fiber.Ctx) error {

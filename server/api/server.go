@@ -205,6 +205,8 @@ func (s *Server) routes() {
 		app.All("/demo-lms", demo)
 		app.All("/demo-lms/*", demo)
 		app.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/demo-lms/", fiber.StatusFound) })
+	} else {
+		app.Get("/", s.home)
 	}
 	app.Get("/lti/launch", s.launchGet)
 	app.All("/api/*", func(c *fiber.Ctx) error {
