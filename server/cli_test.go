@@ -249,26 +249,26 @@ func TestServe_StartupLines(t *testing.T) {
 func TestServe_DemoReachWarning(t *testing.T) {
 	t.Setenv("LTIBOX_BASE_URL", "")
 	for _, c := range []struct {
-		args []string
-		warn bool
+		args         []string
+		warn, broken bool // broken: the demo cannot launch at all (a warning); else advice
 	}{
-		{[]string{"--demo", "--base-url", "http://192.0.2.2:18081"}, true},
-		{[]string{"--demo", "--base-url", "http://ltibox.lan:8080"}, true},
-		{[]string{"--demo", "--addr", "0.0.0.0:8080"}, true},
-		{[]string{"--demo", "--addr", ":8080"}, true},
-		{[]string{"--demo", "--addr", "127.0.0.1:8080"}, false},
-		{[]string{"--demo", "--addr", "localhost:8080"}, false},
-		{[]string{"--demo", "--addr", ":8080", "--base-url", "http://localhost:8080"}, false},
-		{[]string{"--demo", "--base-url", "https://demo.example.edu"}, false},
-		{[]string{"--base-url", "http://192.0.2.2:18081"}, false}, // not the demo: the https warning covers it
+		{[]string{"--demo", "--base-url", "http://192.0.2.2:18081"}, true, true},
+		{[]string{"--demo", "--base-url", "http://ltibox.lan:8080"}, true, true},
+		{[]string{"--demo", "--addr", "0.0.0.0:8080"}, true, false},
+		{[]string{"--demo", "--addr", ":8080"}, true, false}, // make run: works here, advice for elsewhere
+		{[]string{"--demo", "--addr", "127.0.0.1:8080"}, false, false},
+		{[]string{"--demo", "--addr", "localhost:8080"}, false, false},
+		{[]string{"--demo", "--addr", ":8080", "--base-url", "http://localhost:8080"}, false, false},
+		{[]string{"--demo", "--base-url", "https://demo.example.edu"}, false, false},
+		{[]string{"--base-url", "http://192.0.2.2:18081"}, false, false}, // not the demo: the https warning covers it
 	} {
 		var cfg config
 		if _, err := cfg.parse(newServeFlags(&cfg), c.args, io.Discard); err != nil {
 			t.Fatal(err)
 		}
-		w := demoReachWarning(cfg)
-		if (w != "") != c.warn {
-			t.Errorf("serve %v: warning %q, want one: %v", c.args, w, c.warn)
+		w, broken := demoReachWarning(cfg)
+		if (w != "") != c.warn || broken != c.broken {
+			t.Errorf("serve %v: message %q broken %v, want a message: %v, broken: %v", c.args, w, broken, c.warn, c.broken)
 		}
 		if c.warn && (!strings.Contains(w, "http://localhost:") || !strings.Contains(w, "ssh -L") || !strings.Contains(w, "https")) {
 			t.Errorf("serve %v: warning does not say how: %q", c.args, w)

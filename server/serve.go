@@ -215,8 +215,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "https" && !cfg.Demo) {
 		log.Warn("the base URL is not https: real LMSs will refuse to launch ltibox; put it behind TLS and pass --base-url https://…", "base_url", cfg.BaseURL)
 	}
-	if w := demoReachWarning(cfg); w != "" {
+	if w, broken := demoReachWarning(cfg); broken {
 		log.Warn(w)
+	} else if w != "" {
+		log.Info(w) // make run on a laptop: advice for the day it runs elsewhere, not an alarm
 	}
 	if path := os.Getenv("LTIBOX_CPUPROFILE"); path != "" { // for performance work: a CPU profile of the whole run
 		f, err := os.Create(path)
@@ -268,13 +270,13 @@ func startupLines(cfg config) []string {
 // browsers that will try it: the demo LMS's own URLs are refused unless they
 // are https or loopback http, and with the default base URL its pages send
 // the browser to localhost, the visitor's own machine. "" when all is well.
-func demoReachWarning(cfg config) string {
+func demoReachWarning(cfg config) (msg string, broken bool) {
 	if !cfg.Demo {
-		return ""
+		return "", false
 	}
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || u.Scheme == "https" {
-		return ""
+		return "", false
 	}
 	// The port serve listens on: the demo's localhost URLs use it once --base-url is left out.
 	_, port, err := net.SplitHostPort(cfg.Addr)
@@ -285,12 +287,12 @@ func demoReachWarning(cfg config) string {
 		"(`ssh -L %[1]s:localhost:%[1]s this-server`, then open http://localhost:%[1]s/demo-lms/ there), or over https (--base-url https://…).", port)
 	if !loopbackHost(u.Hostname()) {
 		return fmt.Sprintf("--demo with the http base URL %s will not launch: the demo LMS's URLs must be https or http://localhost, "+
-			"so its registration is refused as not safe. Leave --base-url out. %s", cfg.BaseURL, how)
+			"so its registration is refused as not safe. Leave --base-url out. %s", cfg.BaseURL, how), true
 	}
 	if cfg.BaseURLFrom == baseURLDefault && !loopbackListen(cfg.Addr) {
-		return fmt.Sprintf("--demo listens on %s, but the demo's pages send the browser to %s, the visitor's own machine. %s", cfg.Addr, cfg.BaseURL, how)
+		return fmt.Sprintf("--demo listens on %s, but the demo's pages send the browser to %s, the visitor's own machine. %s", cfg.Addr, cfg.BaseURL, how), false
 	}
-	return ""
+	return "", false
 }
 
 // loopbackHost reports whether a URL host name is this machine only.
