@@ -450,7 +450,7 @@ func TestWebInBrowser(t *testing.T) {
 	// new document (the LMS POSTs, we answer 303), while a fragment-only
 	// change would not reload the page.
 	t.Run("expired", func(t *testing.T) {
-		if _, msg := expect(t, "failed", chromedp.Navigate("about:blank"), chromedp.Navigate(base+"/app/#session=expired")); msg != "Your session has expired. Relaunch from your course." {
+		if _, msg := expect(t, "failed", chromedp.Navigate("about:blank"), chromedp.Navigate(base+"/app/#session=expired")); msg != "Your session has ended or is not valid. Relaunch the activity from your course." {
 			t.Errorf("status = %q", msg)
 		}
 	})
