@@ -168,7 +168,7 @@ func TestConsole_ApproveQueuedDeployment(t *testing.T) {
 	bctx := browsertest.New(t)
 	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
 	defer cancel()
-	var status, check, claims, signedOut, failedCount string
+	var status, check, claims, signedOut, failedCount, navBefore, navAfter string
 	var launchTables int
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(base+"/admin/approvals"),
@@ -178,11 +178,13 @@ func TestConsole_ApproveQueuedDeployment(t *testing.T) {
 		chromedp.SendKeys(`#password`, "correct horse battery"),
 		chromedp.Click(`#signin-submit`),
 		chromedp.WaitVisible(`#pending-deployments tr[data-deployment="9"]`),
+		chromedp.Text(`nav a[href="/admin/approvals"]`, &navBefore),
 		chromedp.Click(`button[aria-label="Approve deployment 9 of Demo LMS"]`),
 		chromedp.WaitVisible(`#nothing-pending`),
 		chromedp.Text(`#status`, &status),
 		chromedp.Click(`a[href="/admin/launches"]`),
 		chromedp.WaitVisible(`#launches tr.launch-failed button`),
+		chromedp.Text(`nav a[href="/admin/approvals"]`, &navAfter),
 		chromedp.Click(`#launches tr.launch-failed button`),
 		chromedp.WaitVisible(`#debugger`),
 		chromedp.Text(`#debug-check`, &check),
@@ -197,6 +199,10 @@ func TestConsole_ApproveQueuedDeployment(t *testing.T) {
 		chromedp.Evaluate(`document.querySelectorAll('#launches').length`, &launchTables),
 		chromedp.Text(`#main`, &signedOut),
 	)
+	// The navigation counts what waits for approval, on every page.
+	if navBefore != "Pending approvals (1)" || navAfter != "Pending approvals" {
+		t.Errorf("navigation: %q while deployment 9 waits, %q after approving it", navBefore, navAfter)
+	}
 	if err != nil {
 		var html string
 		_ = chromedp.Run(bctx, chromedp.OuterHTML(`body`, &html, chromedp.ByQuery))

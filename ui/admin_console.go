@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/csv"
+	"strconv"
 	"strings"
 
 	"github.com/ltibox/ltibox/server/model"
@@ -96,8 +97,11 @@ type adminConsole struct {
 	// returned; followingOutbox is true while followOutbox is scheduled.
 	awaitRetry      int64
 	followingOutbox bool
-	debug           *model.LaunchAttempt
-	filter          string
+	// waiting is how many platforms and deployments wait for approval, shown
+	// in the navigation.
+	waiting int
+	debug   *model.LaunchAttempt
+	filter  string
 
 	// platform form
 	showForm bool
@@ -225,10 +229,24 @@ func (c *adminConsole) reload(ctx app.Context) {
 		case PathAdminOutbox:
 			outbox, err = c.api.Outbox(ctx)
 		}
+		// The navigation counts what waits for approval on every page, so a
+		// registration made from an LMS is noticed; a failure here only
+		// leaves the count out.
+		waiting := -1
+		if err == nil && page != PathAdminApprovals {
+			if p, perr := c.api.Pending(ctx); perr == nil {
+				waiting = len(p.Platforms) + len(p.Deployments)
+			}
+		} else if err == nil {
+			waiting = len(pending.Platforms) + len(pending.Deployments)
+		}
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
 				c.failed(ctx, err)
 				return
+			}
+			if waiting >= 0 {
+				c.waiting = waiting
 			}
 			c.platforms, c.presets, c.settings, c.pending = platforms, presets, settings, pending
 			c.keys, c.library, c.launches, c.outbox = keys, library, launches, outbox
@@ -342,7 +360,7 @@ func (c *adminConsole) renderNav() app.UI {
 		app.Ul().Class("admin-nav").Body(
 			app.Range(adminPages).Slice(func(i int) app.UI {
 				p := adminPages[i]
-				a := app.A().Href(p.path).Text(p.label)
+				a := app.A().Href(p.path).Text(navLabel(p, c.waiting))
 				if p.path == c.page {
 					a = a.Aria("current", "page")
 				}
@@ -469,3 +487,12 @@ func confirmed(msg string) bool {
 }
 
 func th(text string) app.UI { return app.Th().Attr("scope", "col").Text(text) }
+
+// navLabel is a console page's link text: Pending approvals says how many
+// platforms and deployments wait ("Pending approvals (2)").
+func navLabel(p adminPage, waiting int) string {
+	if p.path == PathAdminApprovals && waiting > 0 {
+		return p.label + " (" + strconv.Itoa(waiting) + ")"
+	}
+	return p.label
+}

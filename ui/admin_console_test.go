@@ -118,3 +118,16 @@ func TestAdminActivities_EditSaysPlacedLinksKeepTheirMaximum(t *testing.T) {
 	mustContain(t, got, "New library activity")
 	mustNotContain(t, got, msgMaximumKept)
 }
+
+// TestAdminConsole_NavCountsPendingApprovals: the navigation says how many
+// platforms and deployments wait for approval, and nothing when none does.
+func TestAdminConsole_NavCountsPendingApprovals(t *testing.T) {
+	c := newAdminConsole(PathAdminOutbox)
+	c.auth, c.loaded, c.waiting = authReady, statusLoaded, 2
+	mustContain(t, render(t, c), `href="/admin/approvals">Pending approvals (2)</a>`)
+	c = newAdminConsole(PathAdminOutbox)
+	c.auth, c.loaded = authReady, statusLoaded
+	got := render(t, c)
+	mustContain(t, got, `>Pending approvals</a>`)
+	mustNotContain(t, got, "Pending approvals (")
+}
