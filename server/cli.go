@@ -28,7 +28,7 @@ type storeMode int
 
 const (
 	mustExist storeMode = iota // reads or changes existing data: refuse a data directory without ltibox.db
-	mayCreate                  // platform add, admin create, keys rotate: a first setup before serve is fine
+	mayCreate                  // platform add, admin create: a first setup before serve is fine
 )
 
 // errNoData is a CLI command run against a data directory ltibox never used.
@@ -285,11 +285,9 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fs.BoolVar(&now, "now", false, "a key leaked: sign with a new key at once and withdraw every other key from the JWKS")
 		}
 	}
-	mode := mustExist
-	if args[0] == "rotate" {
-		mode = mayCreate
-	}
-	cfg, db, tool, rest, err := openStore(ctx, args[1:], "keys "+args[0], mode, stderr, extra)
+	// A rotation needs the keys it replaces: a mistyped --data must not
+	// make a new store and report a leaked key replaced.
+	cfg, db, tool, rest, err := openStore(ctx, args[1:], "keys "+args[0], mustExist, stderr, extra)
 	if err != nil {
 		return err
 	}

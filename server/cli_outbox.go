@@ -52,7 +52,11 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Queued %d score(s) to be sent again.\n", n)
+		noun := "scores"
+		if n == 1 {
+			noun = "score"
+		}
+		fmt.Fprintf(stdout, "Queued %d %s to be sent again.\n", n, noun)
 		return nil
 	}
 	if err := noArgs("outbox list", rest); err != nil {

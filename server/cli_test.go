@@ -170,7 +170,7 @@ func TestCLI_NoStrayDatabase(t *testing.T) {
 	for _, args := range [][]string{
 		{"platform", "list"}, {"platform", "show", "1"}, {"platform", "remove", "1"},
 		{"deployment", "add", "1", "2"}, {"deployment", "remove", "1", "2"},
-		{"keys", "list"}, {"outbox", "list"}, {"outbox", "retry", "--failed"},
+		{"keys", "list"}, {"keys", "rotate"}, {"keys", "rotate", "--now"}, {"outbox", "list"}, {"outbox", "retry", "--failed"},
 	} {
 		_, _, err := cli(append(args, "--data", missing)...)
 		want := "no ltibox data in " + missing + ": start `ltibox serve --data " + missing + "` first or pass --data"

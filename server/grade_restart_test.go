@@ -203,7 +203,7 @@ func TestCLI_OutboxRetry(t *testing.T) {
 		t.Errorf("retry x: %v", err)
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"outbox", "retry", "--data", dir, "--failed"}, &out, &errb); err != nil || !strings.Contains(out.String(), "Queued 0 score(s)") {
+	if err := run(context.Background(), []string{"outbox", "retry", "--data", dir, "--failed"}, &out, &errb); err != nil || !strings.Contains(out.String(), "Queued 0 scores") {
 		t.Errorf("retry --failed on an empty outbox: %v %s", err, out.String())
 	}
 }

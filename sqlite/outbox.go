@@ -203,6 +203,36 @@ func (db *DB) RequeueOutbox(ctx context.Context, f OutboxFilter) (int, error) {
 	return int(n), nil
 }
 
+// QueueLocalScores queues, for delivery to target, each learner's latest score
+// on a link that was kept in ltibox (no outbox row): scores given while the
+// link had no gradebook column, once it has one. Older local scores are
+// superseded by the latest and stay in ltibox. Returns how many it queued.
+func (db *DB) QueueLocalScores(ctx context.Context, registrationID, linkID int64, target model.ScoreTarget) (int, error) {
+	t, err := json.Marshal(target)
+	if err != nil {
+		return 0, fmt.Errorf("queue local scores: %w", err)
+	}
+	now := db.now()
+	var n int64
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO outbox (score_id, registration_id, link_id, user_id, target, state, next_attempt_ms, created_at, updated_at)
+			SELECT s.id, ?, s.link_id, s.user_id, ?, 'pending', ?, ?, ?
+			FROM scores s
+			WHERE s.link_id = ? AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.score_id = s.id)
+				AND s.id = (SELECT MAX(l.id) FROM scores l WHERE l.link_id = s.link_id AND l.user_id = s.user_id)`,
+			registrationID, string(t), now.UnixMilli(), now.Unix(), now.Unix(), linkID)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("queue local scores: %w", err)
+	}
+	return int(n), nil
+}
+
 // CountOutbox counts items per state.
 func (db *DB) CountOutbox(ctx context.Context) (map[string]int, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM outbox GROUP BY state`)

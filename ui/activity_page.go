@@ -209,7 +209,7 @@ func gradedSlot(a model.Activity, role model.Role, gradingMain bool) app.UI {
 		body = []app.UI{
 			app.H2().ID("learner-scores-heading").Text("Learners' scores"),
 			app.P().ID("slider-note").Text("Learners get a score slider here: they choose a score from 0 to " + formatScore(a.ScoreMaximum) +
-				" and press Submit score, and ltibox sends it to the course gradebook. You get no slider: follow and correct their scores in the grading view."),
+				" and press Submit score; ltibox keeps it and sends it to the course gradebook when this link has a gradebook column (the grading view says which). You get no slider: follow and correct their scores in the grading view."),
 			app.P().Body(gradingLink(gradingMain)),
 		}
 	} else {
@@ -298,7 +298,8 @@ func (p *activityPage) renderEditor() app.UI {
 			app.P().Class("choice").Body(graded, app.Label().For("edit-graded").Text("Graded")),
 			app.If(p.draft.Graded, func() app.UI {
 				return app.P().Body(app.Label().For("edit-max").Text("Maximum score"),
-					app.Input().Type("number").ID("edit-max").Min(0).Step(0.5).Aria("describedby", "edit-max-help").Value(p.maxText).OnChange(value(&p.maxText)),
+					app.Input().Type("number").ID("edit-max").Required(true).Attr("min", "0").Attr("max", "10000").Attr("step", "any").
+						Aria("describedby", "edit-max-help").Value(p.maxText).OnChange(value(&p.maxText)),
 					app.Br(), app.Small().ID("edit-max-help").Class("muted").Text(msgMaximumKept))
 			}),
 			dateFields("edit-", &p.startText, &p.endText),

@@ -54,12 +54,25 @@ func (c *adminConsole) followOutbox() {
 // outboxInFlight is true while the page has something to follow: a retry whose
 // answer had not come, a score waiting for the worker, or one due again soon.
 func (c *adminConsole) outboxInFlight(now time.Time) bool {
-	if c.awaitRetry != 0 || c.outbox.Counts[model.DeliveryPending] > 0 {
+	if c.awaitRetry != 0 {
 		return true
+	}
+	// The worker sends one score per learner and link at a time, in order: a
+	// pending score behind one retrying hours from now waits as long.
+	type queue struct{ link, user int64 }
+	held := map[queue]bool{}
+	for _, it := range c.outbox.Items {
+		d := it.Score.Delivery
+		if d.State == model.DeliveryRetrying && d.NextAttemptAt != nil && !d.NextAttemptAt.Before(now.Add(outboxFollowAhead)) {
+			held[queue{it.Score.LinkID, it.Score.UserID}] = true
+		}
 	}
 	for _, it := range c.outbox.Items {
 		d := it.Score.Delivery
-		if d.State == model.DeliveryPending || (d.State == model.DeliveryRetrying && d.NextAttemptAt != nil && d.NextAttemptAt.Before(now.Add(outboxFollowAhead))) {
+		switch {
+		case d.State == model.DeliveryPending && !held[queue{it.Score.LinkID, it.Score.UserID}]:
+			return true
+		case d.State == model.DeliveryRetrying && d.NextAttemptAt != nil && d.NextAttemptAt.Before(now.Add(outboxFollowAhead)):
 			return true
 		}
 	}

@@ -187,7 +187,12 @@ func TestAdminOutbox_FollowsOnlyWhatIsInFlight(t *testing.T) {
 	}{
 		{"nothing", adminConsole{}, false},
 		{"awaited retry", adminConsole{awaitRetry: 4}, true},
-		{"pending count", adminConsole{outbox: model.OutboxStatus{Counts: map[string]int{model.DeliveryPending: 1}}}, true},
+		{"pending behind a score retrying in hours", adminConsole{outbox: model.OutboxStatus{Items: []model.OutboxItem{
+			{ID: 3, Score: model.Score{LinkID: 1, UserID: 2, Delivery: model.Delivery{State: model.DeliveryRetrying, NextAttemptAt: &later}}},
+			{ID: 4, Score: model.Score{LinkID: 1, UserID: 2, Delivery: model.Delivery{State: model.DeliveryPending}}}}}}, false},
+		{"pending of another learner", adminConsole{outbox: model.OutboxStatus{Items: []model.OutboxItem{
+			{ID: 3, Score: model.Score{LinkID: 1, UserID: 2, Delivery: model.Delivery{State: model.DeliveryRetrying, NextAttemptAt: &later}}},
+			{ID: 4, Score: model.Score{LinkID: 1, UserID: 5, Delivery: model.Delivery{State: model.DeliveryPending}}}}}}, true},
 		{"pending item", adminConsole{outbox: model.OutboxStatus{Items: []model.OutboxItem{item(model.Delivery{State: model.DeliveryPending})}}}, true},
 		{"retrying soon", adminConsole{outbox: model.OutboxStatus{Items: []model.OutboxItem{item(model.Delivery{State: model.DeliveryRetrying, NextAttemptAt: &soon})}}}, true},
 		{"retrying in hours", adminConsole{outbox: model.OutboxStatus{Items: []model.OutboxItem{item(model.Delivery{State: model.DeliveryRetrying, NextAttemptAt: &later})}}}, false},

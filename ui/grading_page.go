@@ -417,6 +417,10 @@ func (p *gradingPage) renderLoaded() []app.UI {
 	c := p.view.Counts
 	summary := fmt.Sprintf("%s. Scores: %d sent to the gradebook, %d waiting, %d retrying, %d refused.",
 		plural(len(p.view.Rows), "learner"), c[model.DeliveryDelivered], c[model.DeliveryPending], c[model.DeliveryRetrying], c[model.DeliveryFailed])
+	if n := c[model.DeliveryLocal]; n > 0 && !p.view.LocalOnly {
+		// Scores given while the link had no gradebook column: it has one now.
+		summary += fmt.Sprintf(" %d kept in ltibox from before the link had a gradebook column: Send all pending sends them.", n)
+	}
 	if p.view.LocalOnly {
 		// Nothing goes to the gradebook: no counts of deliveries, no
 		// buttons that would send or read it.
@@ -515,7 +519,7 @@ func (p *gradingPage) renderRow(r model.GradebookRow, showRB bool) app.UI {
 		}), app.If(r.User.Email != "", func() app.UI { return app.Small().Text(r.User.Email) })),
 		app.Td().Class("score").Text(score),
 		app.Td().Text(progress),
-		app.Td().Class("delivery").Body(gradingDelivery(r.Score)...),
+		app.Td().Class("delivery").Body(gradingDelivery(r.Score, p.view.LocalOnly)...),
 		app.Td().Body(last),
 	}
 	if showRB {
@@ -546,7 +550,7 @@ func optScore(v *float64) string {
 
 // gradingDelivery is the delivery column: state, and when (in the reader's
 // local time) or why.
-func gradingDelivery(sc *model.Score) []app.UI {
+func gradingDelivery(sc *model.Score, localOnly bool) []app.UI {
 	if sc == nil {
 		return []app.UI{app.Text("Nothing to send")}
 	}
@@ -564,6 +568,9 @@ func gradingDelivery(sc *model.Score) []app.UI {
 	case model.DeliveryFailed:
 		return []app.UI{app.Text("Refused: " + d.Error)}
 	case model.DeliveryLocal:
+		if !localOnly {
+			return []app.UI{app.Text("Kept in ltibox, not sent yet (given before the link had a gradebook column)")}
+		}
 		return []app.UI{app.Text("Kept in ltibox (no gradebook column)")}
 	}
 	return []app.UI{app.Text(d.State)}

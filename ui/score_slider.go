@@ -214,6 +214,11 @@ func (s *scoreSlider) statusLine() []app.UI {
 	if s.view.LocalOnly && (s.view.Score == nil || s.view.Score.ScoreGiven == nil) {
 		return []app.UI{app.Text("Not submitted yet. Move the slider, then press Submit score. Your score is saved in ltibox; this activity does not send scores to the course gradebook.")}
 	}
+	if sc := s.view.Score; !s.view.LocalOnly && sc != nil && sc.ScoreGiven != nil && sc.Delivery.State == model.DeliveryLocal {
+		// Given while the link had no gradebook column; it has one now.
+		return []app.UI{app.Text("Your score (" + formatScore(*sc.ScoreGiven) + " out of " + formatScore(sc.ScoreMaximum) +
+			") is saved in ltibox. It was given before this activity had a gradebook column; your instructor can send it there.")}
+	}
 	return delivery(s.view.Score, s.view.ScoreMaximum)
 }
 

@@ -214,3 +214,23 @@ func TestScoreSlider_LocalOnly(t *testing.T) {
 	p2.editing = 1
 	mustContain(t, render(t, &p2), "Comment for the learner (kept in ltibox)")
 }
+
+// TestScoreSlider_KeptScoreOnceTheLinkHasAColumn: when the LMS binds a
+// column to a link whose scores were kept in ltibox, the learner reads that
+// the kept score can still be sent, and the instructor's view counts it and
+// says Send all pending sends it (which it now offers).
+func TestScoreSlider_KeptScoreOnceTheLinkHasAColumn(t *testing.T) {
+	six := 6.0
+	kept := &model.Score{ScoreGiven: &six, ScoreMaximum: 10, Delivery: model.Delivery{State: model.DeliveryLocal}}
+	learner := &scoreSlider{status: statusLoaded, value: 6, view: model.GradeView{Enabled: true, ActivityID: 1, ScoreMaximum: 10, Score: kept}}
+	got := render(t, learner)
+	mustContain(t, got, "Your score (6 out of 10) is saved in ltibox. It was given before this activity had a gradebook column; your instructor can send it there.")
+	mustNotContain(t, got, "does not send scores to the course gradebook")
+
+	p := &gradingPage{status: statusLoaded, sortBy: "name", view: model.GradingView{Enabled: true, Title: "Quiz", ScoreMaximum: 10,
+		Counts: map[string]int{model.DeliveryLocal: 1},
+		Rows:   []model.GradebookRow{{User: model.User{ID: 1, Name: "Ada Lovelace"}, Score: kept}}}}
+	got = render(t, p)
+	mustContain(t, got, "1 kept in ltibox from before the link had a gradebook column: Send all pending sends them.",
+		"Kept in ltibox, not sent yet (given before the link had a gradebook column)", `id="send-pending"`)
+}

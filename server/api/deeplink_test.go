@@ -87,6 +87,13 @@ func (h *harness) submit(t *testing.T, token string, sel model.DeepLinkSelection
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("return page: %d %s", resp.StatusCode, page)
 	}
+	// The page counts in words: "Sending 1 item", "Sending 2 items".
+	switch n := len(sel.Items); {
+	case n == 1 && !strings.Contains(page, "Sending 1 item to your course."),
+		n > 1 && !strings.Contains(page, fmt.Sprintf("Sending %d items to your course.", n)),
+		strings.Contains(page, "(s)"):
+		t.Errorf("return page does not count %d items in words:\n%s", n, page)
+	}
 	if !strings.Contains(page, `<script src="/lti/deeplink/autosubmit.js" defer></script>`) || strings.Contains(page, "<script>") {
 		t.Errorf("return page must submit with an external script only:\n%s", page)
 	}
@@ -455,5 +462,63 @@ func TestDeepLink_GradebookColumnChoiceHolds(t *testing.T) {
 	}
 	if n := len(h.lms.LineItems("course-101")); n != 2 {
 		t.Errorf("the course has %d line items, want 2 (ticked + bound): ltibox created one", n)
+	}
+}
+
+// TestGrading_LocalScoresGoOnceTheLinkHasAColumn: a score kept in ltibox on
+// a link placed without a gradebook column is not stranded when the LMS
+// binds a column to that link later: the grading view counts it as kept and
+// says Send all pending sends it; Send all pending delivers the learner's
+// latest score to the column, and the learner's view then says it was sent.
+func TestGrading_LocalScoresGoOnceTheLinkHasAColumn(t *testing.T) {
+	h := newHarness(t)
+	startOutbox(h)
+	_, graded := h.seeded()
+	s := ltitest.MoodleDeepLinking()
+	s.AcceptLineItem = true
+	if _, st := h.submit(t, h.dlLaunch(t, s), model.DeepLinkSelection{Items: []model.DeepLinkChoice{{ActivityID: graded.ID, Gradebook: false}}}); st != 200 {
+		t.Fatalf("the LMS refused the response (%d)", st)
+	}
+	launch := func(user, lineItem string) string {
+		spec, err := h.lms.LinkLaunch(0, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec.LineItemID = lineItem
+		resp, body := h.launch(spec)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("launch as %s: %d %.300s", user, resp.StatusCode, body)
+		}
+		return sessionToken(t, resp)
+	}
+	stu := launch("student", "")
+	five, six := 5.0, 6.0
+	for _, v := range []*float64{&five, &six} { // the latest, 6, is the one to send
+		if st, body := h.apiDo("POST", "/api/v1/grade/score", stu, model.ScoreSubmission{ActivityID: graded.ID, ScoreGiven: v}, nil); st != 201 {
+			t.Fatalf("local score: %d %s", st, body)
+		}
+	}
+
+	bound := h.lms.AddLineItem("course-101", ltitest.LineItem{Label: "Bound later", ScoreMaximum: graded.ScoreMaximum, ResourceLinkID: h.lms.Links()[0].ResourceLinkID})
+	ins := launch("instructor", path.Base(bound))
+	var view model.GradingView
+	if st, body := h.apiDo("GET", "/api/v1/grading", ins, nil, &view); st != 200 || view.LocalOnly || view.Counts[model.DeliveryLocal] != 1 {
+		t.Fatalf("grading view once a column is bound: %d %s, want not local, 1 score kept in ltibox", st, body)
+	}
+	var sent model.Requeued
+	if st, body := h.apiDo("POST", "/api/v1/grading/send", ins, nil, &sent); st != 200 || sent.Count != 1 {
+		t.Fatalf("send all pending: %d %s, want 1 queued", st, body)
+	}
+	waitFor(t, "the kept score in the bound column", func() bool { return len(h.lms.Scores(bound)) == 1 })
+	if got := h.lms.Scores(bound); *got[0].ScoreGiven != 6 {
+		t.Errorf("the bound column received %v, want the learner's latest score 6", *got[0].ScoreGiven)
+	}
+	waitFor(t, "the learner's view says delivered", func() bool {
+		sc := h.grade(stu).Score
+		return sc != nil && sc.Delivery.State == model.DeliveryDelivered
+	})
+	// Sending again queues nothing more: the kept score went once.
+	if st, body := h.apiDo("POST", "/api/v1/grading/send", ins, nil, &sent); st != 200 || sent.Count != 0 {
+		t.Errorf("second send all pending: %d %s, want 0", st, body)
 	}
 }

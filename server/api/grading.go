@@ -109,7 +109,7 @@ func (s *Server) postGradingScore(c *fiber.Ctx) error {
 // postGradingSend queues every undelivered score of the link for sending now,
 // including failed ones (after the configuration was fixed).
 func (s *Server) postGradingSend(c *fiber.Ctx) error {
-	_, g, err := s.instructorTarget(c)
+	sess, g, err := s.instructorTarget(c)
 	if err != nil {
 		return err
 	}
@@ -119,6 +119,12 @@ func (s *Server) postGradingSend(c *fiber.Ctx) error {
 	if g.Local {
 		return model.Errorf(model.ECONFLICT, "%s", model.MsgScoresKeptInLTIbox)
 	}
+	// Scores kept in ltibox while the link had no gradebook column go now
+	// that it has one (the latest of each learner).
+	if _, err := s.db.QueueLocalScores(c.UserContext(), sess.RegistrationID, g.Link.ID, g.Target); err != nil {
+		return err
+	}
+	// n counts the local scores just queued too: they are pending.
 	n, err := s.db.RequeueOutbox(c.UserContext(), sqlite.OutboxFilter{LinkID: g.Link.ID})
 	if err != nil {
 		return err

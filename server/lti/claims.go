@@ -124,6 +124,10 @@ type StringList []string
 
 // UnmarshalJSON reads a JSON array of strings, or one string as a list of one.
 func (l *StringList) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" { // as for a []string: no list, not a list of ""
+		*l = nil
+		return nil
+	}
 	var one string
 	if err := json.Unmarshal(b, &one); err == nil {
 		*l = StringList{one}
