@@ -52,3 +52,28 @@ func TestNotFoundPageSaysItOnce(t *testing.T) {
 		t.Errorf("GET /nope = %d:\n%s", resp.StatusCode, body)
 	}
 }
+
+// TestWebPostToHomeSaysTheRightAddresses: an LMS whose tool URL is ltibox's
+// bare address posts there; the page names the login and launch URLs and
+// what to do, instead of "Method Not Allowed" (with or without the demo).
+func TestWebPostToHomeSaysTheRightAddresses(t *testing.T) {
+	for name, opts := range map[string][]harnessOption{"no demo": nil, "demo": {withAPIConfig(func(c *api.Config) { c.Demo = http.NotFoundHandler() })}} {
+		h := newHarness(t, opts...)
+		resp, err := http.PostForm(h.url+"/", map[string][]string{"id_token": {"x"}, "state": {"y"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := readBody(t, resp)
+		if resp.StatusCode != 400 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("%s: POST / = %d %s", name, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		for _, want := range []string{h.url + "/lti/launch", h.url + "/lti/login", "What to do", "launch.wrong_url"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: POST / page lacks %q:\n%s", name, want, body)
+			}
+		}
+		if strings.Contains(body, "Method Not Allowed") {
+			t.Errorf("%s: POST / still says Method Not Allowed", name)
+		}
+	}
+}

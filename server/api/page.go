@@ -3,8 +3,11 @@ package api
 import (
 	"bytes"
 	"html/template"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/ltibox/ltibox/server/lti"
 )
 
 // errorPage is the small HTML page shown inside the LMS iframe when something
@@ -58,4 +61,18 @@ func (s *Server) home(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	return c.Send(homePage)
+}
+
+// launchAtHome is POST /: an LMS whose tool URL was set to ltibox's bare
+// address posts its login or launch here. The page says which addresses the
+// LMS needs, instead of a bare "Method Not Allowed".
+func (s *Server) launchAtHome(c *fiber.Ctx) error {
+	base := strings.TrimRight(s.cfg.BaseURL, "/")
+	s.log.Warn("an LMS posted to ltibox's home address; its tool URLs are wrong", "check", "launch.wrong_url", "origin", c.Get(fiber.HeaderOrigin))
+	return s.renderError(c, fiber.StatusBadRequest, errorPage{
+		Title:   "The LMS sent this to the wrong ltibox address",
+		Message: "The LMS posted to " + base + "/, ltibox's home page. Logins go to " + base + "/lti/login and launches to " + base + "/lti/launch.",
+		Hint:    lti.TellSupport + ": the tool's URLs in the LMS must be the ones the ltibox admin console shows (Platforms, Setup).",
+		Code:    "launch.wrong_url",
+	})
 }

@@ -138,6 +138,20 @@ func TestAdminAPI_ReplaceKeysForALeak(t *testing.T) {
 		t.Errorf("a refused replace changed the JWKS: %v, was %v", kids, before)
 	}
 
+	// A console session without its CSRF header, and no credentials at all,
+	// are refused too (a page elsewhere cannot make a signed-in admin's
+	// browser replace the keys).
+	cookie, csrf := h.signedIn()
+	if resp, body := h.consoleCall("POST", "/api/admin/keys/replace", cookie, "", ""); resp.StatusCode != 403 || !strings.Contains(body, "CSRF") {
+		t.Errorf("replace from a console session without the CSRF header: %d %s, want 403", resp.StatusCode, body)
+	}
+	if resp, body := h.consoleCall("POST", "/api/admin/keys/replace", "", "", ""); resp.StatusCode != 401 {
+		t.Errorf("replace without credentials: %d %s, want 401", resp.StatusCode, body)
+	}
+	if kids := publishedKIDs(t, h); strings.Join(kids, " ") != strings.Join(before, " ") {
+		t.Errorf("a refused replace changed the JWKS: %v, was %v", kids, before)
+	}
+
 	status, body = h.adminCall("POST", "/api/admin/keys/replace", "admin-secret", "")
 	var k model.KeyInfo
 	if status != 201 || json.Unmarshal([]byte(body), &k) != nil || k.State != "current" {
@@ -153,6 +167,12 @@ func TestAdminAPI_ReplaceKeysForALeak(t *testing.T) {
 	// Nothing waits any more: a plain rotation is possible again.
 	if status, body := h.adminCall("POST", "/api/admin/keys/rotate", "admin-secret", ""); status != 201 {
 		t.Errorf("rotate after replace: %d %s", status, body)
+	}
+	// The console session with its CSRF header may replace (the console's path).
+	if resp, body := h.consoleCall("POST", "/api/admin/keys/replace", cookie, csrf, ""); resp.StatusCode != 201 {
+		t.Errorf("replace from the console: %d %s, want 201", resp.StatusCode, body)
+	} else if kids := publishedKIDs(t, h); len(kids) != 1 || kids[0] == k.KID {
+		t.Errorf("JWKS after the console's replace: %v, want one key, not %s", kids, k.KID)
 	}
 }
 

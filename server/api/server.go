@@ -208,6 +208,7 @@ func (s *Server) routes() {
 	} else {
 		app.Get("/", s.home)
 	}
+	app.Post("/", s.launchAtHome)
 	app.Get("/lti/launch", s.launchGet)
 	app.All("/api/*", func(c *fiber.Ctx) error {
 		return model.Errorf(model.ENOTFOUND, "No such API endpoint: %s %s.", c.Method(), c.Path())
