@@ -125,6 +125,13 @@ func TestCLI_FlagsAfterArguments(t *testing.T) {
 	if out, _, err := cli("deployment", "add", "1", "7", "--data", dir); err != nil || !strings.Contains(out, `Added deployment "7"`) {
 		t.Errorf("deployment add 1 7 --data DIR: %v %s", err, out)
 	}
+	// An ID that starts with "-" follows "--", which ends the flags.
+	if out, _, err := cli("deployment", "add", "--data", dir, "1", "--", "-9:abc"); err != nil || !strings.Contains(out, `Added deployment "-9:abc"`) {
+		t.Errorf("deployment add --data DIR 1 -- -9:abc: %v %s", err, out)
+	}
+	if _, _, err := cli("deployment", "add", "1", "-9:abc", "--data", dir); err == nil {
+		t.Error(`deployment add 1 -9:abc (no "--") was taken: a mistyped flag would be too`)
+	}
 	if out, _, err := cli("platform", "list", "--data", dir); err != nil || !strings.Contains(out, "AbC") {
 		t.Errorf("platform list --data DIR: %v %s", err, out)
 	}

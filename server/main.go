@@ -76,7 +76,8 @@ Usage:
 Every command takes --data DIR (env LTIBOX_DATA, default ./data) and
 --base-url URL (env LTIBOX_BASE_URL; default: the one ltibox serve last ran with on
 that data directory, else http://localhost:8080). Flags may come before or after
-the arguments.
+the arguments; put -- before an argument that starts with "-"
+(ltibox deployment add 1 -- -9:abc).
 `
 
 // run dispatches a command line; main only wires signals and exit codes, so tests can call run.
