@@ -117,6 +117,16 @@ func TestConsole_RejectThenApproveDeployment(t *testing.T) {
 		browsertest.Press("button", "Reject deployment 9 of Demo LMS"),
 		c.done("Rejected deployment 9 of Demo LMS."),
 	)
+	// The rejected row was the last: its button went with it, and the focus
+	// goes to the page's heading rather than to <body>.
+	var focused string
+	c.run("focus after the last row went",
+		chromedp.Poll(`document.activeElement.id === 'page-heading'`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Evaluate(`document.activeElement.id || document.activeElement.tagName`, &focused),
+	)
+	if focused != "page-heading" {
+		t.Errorf("focus after rejecting the last pending deployment: %q", focused)
+	}
 	if st, err := c.a.db.DeploymentStatus(context.Background(), 1, "9"); err != nil || st != "rejected" {
 		t.Fatalf("deployment after Reject: %q %v", st, err)
 	}

@@ -177,7 +177,7 @@ func (db *DB) SeedActivities(ctx context.Context) error {
 		{Title: "Welcome reading: meet your class", Tag: "example",
 			Instructions: "# Welcome\n\nRead this short introduction, then look at **who is in your class**.\n\nInstructors see the course roster here, straight from the LMS."},
 		{Title: "Self-assessment: how confident are you?", Tag: "example", Graded: true, ScoreMaximum: 10,
-			Instructions: "# Self-assessment\n\nMove the slider to show how confident you feel about this week's topic, from 0 to 10, then press **Submit score**.\n\nYour score goes to the course gradebook."},
+			Instructions: "# Self-assessment\n\nMove the slider to show how confident you feel about this week's topic, from 0 to 10, then press **Submit score**.\n\nYour score is saved when you press **Submit score**; the line under the slider says whether it goes to the course gradebook."},
 	} {
 		if err := db.CreateActivity(ctx, a); err != nil {
 			return fmt.Errorf("seed activities: %w", err)

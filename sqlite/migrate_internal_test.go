@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ltibox/ltibox/server/model"
@@ -71,7 +72,65 @@ func TestMigrate_SelfAssessmentSubmitScore(t *testing.T) {
 	}
 	graded := true
 	list, err := fresh.Activities(ctx, model.ActivityFilter{Library: true, Graded: &graded})
-	if err != nil || len(list) != 1 || list[0].Instructions != newSeed {
-		t.Errorf("fresh seed = %+v, %v; want the new text", list, err)
+	if err != nil || len(list) != 1 || !strings.Contains(list[0].Instructions, "then press **Submit score**.") {
+		t.Errorf("fresh seed = %+v, %v; want the button named", list, err)
+	}
+}
+
+// TestMigrate_SelfAssessmentGradebookSentence: the seed's promise that the
+// score goes to the gradebook (false on a link without a column) is replaced
+// by migration 0013 in installs still holding that exact text; an edited
+// text stays; a fresh seed already has the new sentence.
+func TestMigrate_SelfAssessmentGradebookSentence(t *testing.T) {
+	const (
+		before = "# Self-assessment\n\nMove the slider to show how confident you feel about this week's topic, from 0 to 10, then press **Submit score**.\n\nYour score goes to the course gradebook."
+		after  = "# Self-assessment\n\nMove the slider to show how confident you feel about this week's topic, from 0 to 10, then press **Submit score**.\n\nYour score is saved when you press **Submit score**; the line under the slider says whether it goes to the course gradebook."
+		edited = before + " Ask me if unsure."
+	)
+	ctx := context.Background()
+	db, err := Open(filepath.Join(t.TempDir(), "ltibox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	seeded := &model.Activity{Title: "Self-assessment", Graded: true, ScoreMaximum: 10, Instructions: before}
+	edit := &model.Activity{Title: "Self-assessment (edited)", Graded: true, ScoreMaximum: 10, Instructions: edited}
+	for _, a := range []*model.Activity{seeded, edit} {
+		if err := db.CreateActivity(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const name = "migration/0013_self_assessment_gradebook_sentence.sql"
+	if res, err := db.db.ExecContext(ctx, `DELETE FROM migrations WHERE name = ?`, name); err != nil {
+		t.Fatal(err)
+	} else if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("%s was not recorded as applied (%d rows)", name, n)
+	}
+	if err := db.migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		a    *model.Activity
+		want string
+	}{{seeded, after}, {edit, edited}} {
+		got, err := db.Activity(ctx, c.a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Instructions != c.want {
+			t.Errorf("%q after migrating:\n%q\nwant\n%q", c.a.Title, got.Instructions, c.want)
+		}
+	}
+	fresh, err := Open(filepath.Join(t.TempDir(), "fresh.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if err := fresh.SeedActivities(ctx); err != nil {
+		t.Fatal(err)
+	}
+	graded := true
+	if list, err := fresh.Activities(ctx, model.ActivityFilter{Library: true, Graded: &graded}); err != nil || len(list) != 1 || list[0].Instructions != after {
+		t.Errorf("fresh seed = %+v, %v; want %q", list, err, after)
 	}
 }

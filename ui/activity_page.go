@@ -183,7 +183,7 @@ func (p *activityPage) renderLoaded() app.UI {
 		// score slider into this slot; keep the id).
 		// An instructor's main action: Edit this activity for a course's own
 		// activity; for a library one (nothing to edit here) the grading view.
-		app.If(a.Graded, func() app.UI { return gradedSlot(*a, p.session.Role, a.ContextID == 0) }),
+		app.If(a.Graded, func() app.UI { return gradedSlot(*a, p.session.Role, a.ContextID == 0, p.link.ScoresKept) }),
 		app.If(instructor, func() app.UI { return p.renderInstructorTools() }),
 	)
 }
@@ -203,13 +203,17 @@ func instructorViewNote(a model.Activity) string {
 // what the slider does for learners (the instructions above may ask them to
 // use it) and the way to the grading view, drawn as a button when it is the
 // page's main action (gradingMain).
-func gradedSlot(a model.Activity, role model.Role, gradingMain bool) app.UI {
+func gradedSlot(a model.Activity, role model.Role, gradingMain, kept bool) app.UI {
 	var body []app.UI
 	if role == model.RoleInstructor {
+		where := ", and ltibox sends it to the course gradebook."
+		if kept {
+			where = ". This link was added without a gradebook column, so their scores stay in ltibox."
+		}
 		body = []app.UI{
 			app.H2().ID("learner-scores-heading").Text("Learners' scores"),
 			app.P().ID("slider-note").Text("Learners get a score slider here: they choose a score from 0 to " + formatScore(a.ScoreMaximum) +
-				" and press Submit score; ltibox keeps it and sends it to the course gradebook when this link has a gradebook column (the grading view says which). You get no slider: follow and correct their scores in the grading view."),
+				" and press Submit score" + where + " You get no slider: follow and correct their scores in the grading view."),
 			app.P().Body(gradingLink(gradingMain)),
 		}
 	} else {

@@ -93,9 +93,13 @@ func TestActivityPage(t *testing.T) {
 		mustContain(t, got, "<p>Move the slider.</p>",
 			"Instructor view: learners see the activity below without this note, and a score slider where you see the grading view.",
 			`<h2 id="learner-scores-heading">Learners' scores</h2>`,
-			"Learners get a score slider here: they choose a score from 0 to 10 and press Submit score; ltibox keeps it and sends it to the course gradebook when this link has a gradebook column (the grading view says which). You get no slider: follow and correct their scores in the grading view.",
+			"Learners get a score slider here: they choose a score from 0 to 10 and press Submit score, and ltibox sends it to the course gradebook. You get no slider: follow and correct their scores in the grading view.",
 			`id="grading-link"`)
 		mustNotContain(t, got, `type="range"`, `id="score-input"`)
+		// A link placed without a gradebook column says where scores stay.
+		got = render(t, page(teacher, model.LinkActivity{SetUp: true, Activity: &q, ScoresKept: true}, reading, quiz))
+		mustContain(t, got, "and press Submit score. This link was added without a gradebook column, so their scores stay in ltibox. You get no slider")
+		mustNotContain(t, got, "ltibox sends it to the course gradebook")
 		r := reading // ungraded: no slider to explain
 		got = render(t, page(teacher, model.LinkActivity{SetUp: true, Activity: &r}, reading, quiz))
 		mustContain(t, got, "Instructor view: learners see the activity below without this note.")

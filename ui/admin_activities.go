@@ -10,7 +10,7 @@ import (
 // renderActivities is the tool-wide activity library every course can pick from.
 func (c *adminConsole) renderActivities() app.UI {
 	return app.Section().Aria("labelledby", "page-heading").Body(
-		app.H1().ID("page-heading").Text("Activities library"),
+		app.H1().ID("page-heading").TabIndex(-1).Text("Activities library"),
 		app.P().Text("Activities here are offered to every course in the deep-linking picker."),
 		app.Button().Type("button").ID("add-activity").Text("Add activity").OnClick(func(ctx app.Context, e app.Event) {
 			c.openActivity(model.Activity{ScoreMaximum: 100})

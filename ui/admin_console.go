@@ -245,9 +245,7 @@ func (c *adminConsole) reload(ctx app.Context) {
 				c.failed(ctx, err)
 				return
 			}
-			if waiting >= 0 {
-				c.waiting = waiting
-			}
+			c.waiting = waiting // -1 (unknown) hides the count rather than keep an old one
 			c.platforms, c.presets, c.settings, c.pending = platforms, presets, settings, pending
 			c.keys, c.library, c.launches, c.outbox = keys, library, launches, outbox
 			c.loaded = statusLoaded
@@ -255,6 +253,11 @@ func (c *adminConsole) reload(ctx app.Context) {
 			if id := c.focusAfterLoad; id != "" {
 				c.focusAfterLoad = ""
 				c.focusAfterRender(byID(id))
+			} else {
+				// An action whose control the reload removed (the last
+				// pending row, the sign-in form) leaves the focus on
+				// <body>: the page's heading takes it, as after navigation.
+				c.focusAfterRender(ifFocusLost(byID("page-heading")))
 			}
 		})
 	})

@@ -26,7 +26,7 @@ func (c *adminConsole) renderDeployments() app.UI {
 		}
 	}
 	return app.Section().Aria("labelledby", "page-heading").Body(
-		app.H1().ID("page-heading").Text("Deployments"),
+		app.H1().ID("page-heading").TabIndex(-1).Text("Deployments"),
 		app.P().Text("A deployment is one install of ltibox in an LMS (a Moodle tool, a Canvas account or course, a Blackboard institution). Launches from a deployment ltibox does not know wait under Pending approvals."),
 		app.Form().ID("deployment-form").OnSubmit(c.addDeployment).Body(
 			app.FieldSet().Body(
@@ -172,7 +172,7 @@ func (c *adminConsole) renderApprovals() app.UI {
 		}
 	}
 	return app.Section().Aria("labelledby", "page-heading").Body(
-		app.H1().ID("page-heading").Text("Pending approvals"),
+		app.H1().ID("page-heading").TabIndex(-1).Text("Pending approvals"),
 		app.P().Text("LMSs that registered themselves while new registrations wait for approval, and deployments seen in launches that ltibox did not know. Nothing here can launch until you approve it."),
 		tableScroll("Platforms waiting for approval", app.Table().ID("pending-platforms").Body(
 			app.Caption().Text("Platforms waiting for approval"),
@@ -289,7 +289,7 @@ func (c *adminConsole) renderRegistration() app.UI {
 	}
 	url := c.settings.RegistrationURL
 	return app.Section().Aria("labelledby", "page-heading").Body(
-		app.H1().ID("page-heading").Text("Dynamic registration"),
+		app.H1().ID("page-heading").TabIndex(-1).Text("Dynamic registration"),
 		app.P().Text("Paste this link into your LMS's \"register a tool\" field (Moodle: \"Tool URL\" then \"Add LTI Advantage\"). Works with: "+joinComma(dynamic)+"."),
 		app.Label().For("registration-url").Text("Dynamic registration URL"),
 		app.Div().Class("copy-field").Body(

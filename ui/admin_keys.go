@@ -24,7 +24,7 @@ func (c *adminConsole) renderKeys() app.UI {
 		describedBy = "key-waiting"
 	}
 	return app.Section().Aria("labelledby", "page-heading").Body(
-		app.H1().ID("page-heading").Text("Keys"),
+		app.H1().ID("page-heading").TabIndex(-1).Text("Keys"),
 		app.P().ID("keys-intro").Text("ltibox signs its messages to LMSs with the current key. Rotating publishes a new key at once and starts signing with it "+
 			minutes+" minutes later, so LMSs that cached the key set already have it. The previous key then stays published for "+
 			overlapWords(c.settings.KeyOverlapHours)+"."),

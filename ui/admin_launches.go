@@ -11,7 +11,7 @@ import (
 // renderLaunches lists recent launches; a failed one opens in the debugger.
 func (c *adminConsole) renderLaunches() app.UI {
 	return app.Section().Aria("labelledby", "page-heading").Body(
-		app.H1().ID("page-heading").Text("Recent launches"),
+		app.H1().ID("page-heading").TabIndex(-1).Text("Recent launches"),
 		app.If(c.debug != nil, func() app.UI { return c.renderDebugger() }),
 		c.searchBox("launch-search", "Search launches"),
 		exportButton("launches-csv", "launches.csv", func() [][]string {

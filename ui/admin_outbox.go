@@ -19,7 +19,7 @@ func (c *adminConsole) renderOutbox() app.UI {
 		retryAll = retryAll.Disabled(true).Aria("describedby", "retry-all-why")
 	}
 	return app.Section().Aria("labelledby", "page-heading").Body(
-		app.H1().ID("page-heading").Text("Grade outbox"),
+		app.H1().ID("page-heading").TabIndex(-1).Text("Grade outbox"),
 		app.P().Text("Every score is saved in ltibox first, then delivered to the LMS gradebook. Retrying scores wait for the LMS to come back; failed ones need a fix (the LMS's own words are shown), then Retry."),
 		app.Dl().Class("facts").ID("outbox-counts").Body(
 			app.Dt().Text("Pending"), app.Dd().ID("count-pending").Text(count(model.DeliveryPending)),

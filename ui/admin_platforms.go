@@ -164,7 +164,7 @@ func (c *adminConsole) focusPlatformRow(id int64, prefix string) {
 func (c *adminConsole) renderPlatforms() app.UI {
 	labels := c.labels()
 	return app.Section().Aria("labelledby", "page-heading").Body(
-		app.H1().ID("page-heading").Text("Platforms"),
+		app.H1().ID("page-heading").TabIndex(-1).Text("Platforms"),
 		app.P().Text("Each LMS that launches ltibox. Add one by hand with a preset, or let the LMS register itself with the dynamic registration link."),
 		app.Button().Type("button").ID("add-platform").Text("Add platform").OnClick(c.openAdd),
 		app.If(c.showForm, func() app.UI { return c.renderPlatformForm() }),

@@ -21,3 +21,16 @@ func focusLater(mounted bool, mctx app.Context, find func(doc app.Value) app.Val
 func byID(id string) func(doc app.Value) app.Value {
 	return func(doc app.Value) app.Value { return doc.Call("getElementById", id) }
 }
+
+// ifFocusLost finds the element when the keyboard focus fell to <body> (the
+// control that had it was removed by the re-render, as the last row's button
+// of a table that empties), and nothing otherwise: focus a person still has
+// stays where it is.
+func ifFocusLost(find func(doc app.Value) app.Value) func(doc app.Value) app.Value {
+	return func(doc app.Value) app.Value {
+		if a := doc.Get("activeElement"); a.Truthy() && a.Get("tagName").String() != "BODY" {
+			return app.Null()
+		}
+		return find(doc)
+	}
+}

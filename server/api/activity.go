@@ -221,7 +221,7 @@ func (s *Server) getLinkActivity(c *fiber.Ctx) error {
 	if sess.ResourceLinkID == "" {
 		return model.Errorf(model.EINVALID, "This launch did not open a link, so there is no activity to show.")
 	}
-	a, _, err := s.db.ActivityOfLink(c.UserContext(), sess.RegistrationID, sess.DeploymentID, sess.ResourceLinkID)
+	a, link, err := s.db.ActivityOfLink(c.UserContext(), sess.RegistrationID, sess.DeploymentID, sess.ResourceLinkID)
 	switch {
 	case model.ErrorCode(err) == model.ENOTFOUND:
 		return c.JSON(model.LinkActivity{SetUp: false, LinkTitle: sess.LinkTitle, Message: model.MsgActivityNotSetUp})
@@ -232,7 +232,7 @@ func (s *Server) getLinkActivity(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(model.LinkActivity{Activity: out, SetUp: true, LinkTitle: sess.LinkTitle})
+	return c.JSON(model.LinkActivity{Activity: out, SetUp: true, LinkTitle: sess.LinkTitle, ScoresKept: localOnly(sess, link)})
 }
 
 // assignLinkActivity: POST /api/v1/activity/assign {"activityId":n}. An
@@ -259,9 +259,13 @@ func (s *Server) assignLinkActivity(c *fiber.Ctx) error {
 	if err := s.db.UpsertResourceLink(c.UserContext(), rl); err != nil {
 		return err
 	}
+	_, link, err := s.db.ActivityOfLink(c.UserContext(), sess.RegistrationID, sess.DeploymentID, sess.ResourceLinkID)
+	if err != nil {
+		return err
+	}
 	out, err := withHTML(a)
 	if err != nil {
 		return err
 	}
-	return c.JSON(model.LinkActivity{Activity: out, SetUp: true, LinkTitle: sess.LinkTitle})
+	return c.JSON(model.LinkActivity{Activity: out, SetUp: true, LinkTitle: sess.LinkTitle, ScoresKept: localOnly(sess, link)})
 }

@@ -499,8 +499,18 @@ func TestGrading_LocalScoresGoOnceTheLinkHasAColumn(t *testing.T) {
 		}
 	}
 
+	// The instructor's activity page knows the link keeps its scores…
+	var la model.LinkActivity
+	if st, body := h.apiDo("GET", "/api/v1/activity", launch("instructor", ""), nil, &la); st != 200 || !la.ScoresKept {
+		t.Errorf("activity of the link without a column: %d %s, want scoresKept", st, body)
+	}
 	bound := h.lms.AddLineItem("course-101", ltitest.LineItem{Label: "Bound later", ScoreMaximum: graded.ScoreMaximum, ResourceLinkID: h.lms.Links()[0].ResourceLinkID})
 	ins := launch("instructor", path.Base(bound))
+	// …and no longer once a column is bound.
+	la = model.LinkActivity{}
+	if st, body := h.apiDo("GET", "/api/v1/activity", ins, nil, &la); st != 200 || la.ScoresKept {
+		t.Errorf("activity once a column is bound: %d %s, want scores not kept", st, body)
+	}
 	var view model.GradingView
 	if st, body := h.apiDo("GET", "/api/v1/grading", ins, nil, &view); st != 200 || view.LocalOnly || view.Counts[model.DeliveryLocal] != 1 {
 		t.Fatalf("grading view once a column is bound: %d %s, want not local, 1 score kept in ltibox", st, body)

@@ -77,3 +77,29 @@ func TestWebPostToHomeSaysTheRightAddresses(t *testing.T) {
 		}
 	}
 }
+
+// TestWebLoginAtHomeByGET: a login initiation by GET sent to the bare address
+// gets the same page (LTI allows GET logins); a plain GET / stays the home
+// page, and a stray POST is answered without an LMS warning in the log.
+func TestWebLoginAtHomeByGET(t *testing.T) {
+	h := newHarness(t)
+	resp, body := h.apiGet("/?iss=https%3A%2F%2Flms.example&login_hint=42&target_link_uri=x", "")
+	if resp.StatusCode != 400 || !strings.Contains(body, h.url+"/lti/login") || !strings.Contains(body, "launch.wrong_url") {
+		t.Errorf("GET login at /: %d\n%s", resp.StatusCode, body)
+	}
+	if !strings.Contains(h.logs.String(), "iss=https://lms.example") {
+		t.Errorf("the log does not name the LMS:\n%s", h.logs.String())
+	}
+	if resp, body := h.apiGet("/", ""); resp.StatusCode != 200 || !strings.Contains(body, "<h1>ltibox</h1>") {
+		t.Errorf("plain GET /: %d", resp.StatusCode)
+	}
+	before := strings.Count(h.logs.String(), "launch.wrong_url")
+	r, err := http.Post(h.url+"/", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != 400 || strings.Count(h.logs.String(), "launch.wrong_url") != before {
+		t.Errorf("stray POST /: %d, and it was logged as an LMS misconfiguration", r.StatusCode)
+	}
+}

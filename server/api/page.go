@@ -45,6 +45,13 @@ func (s *Server) renderError(c *fiber.Ctx, status int, p errorPage) error {
 	return c.Status(status).Send(buf.Bytes())
 }
 
+// lmsMessage reports whether a request to / carries an LTI login initiation
+// (iss and login_hint) or a launch (id_token), in the query or a form.
+func lmsMessage(c *fiber.Ctx) bool {
+	return (c.FormValue("iss") != "" && c.FormValue("login_hint") != "") || c.FormValue("id_token") != "" ||
+		(c.Query("iss") != "" && c.Query("login_hint") != "")
+}
+
 // homePage is GET / without --demo: the first address an IT administrator
 // opens says what ltibox is and where to set it up, instead of a 404.
 var homePage = []byte(`<!doctype html>
@@ -58,6 +65,9 @@ var homePage = []byte(`<!doctype html>
 </main></body></html>`)
 
 func (s *Server) home(c *fiber.Ctx) error {
+	if lmsMessage(c) { // a login initiation by GET, sent to the bare address
+		return s.launchAtHome(c)
+	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	return c.Send(homePage)
@@ -68,7 +78,10 @@ func (s *Server) home(c *fiber.Ctx) error {
 // LMS needs, instead of a bare "Method Not Allowed".
 func (s *Server) launchAtHome(c *fiber.Ctx) error {
 	base := strings.TrimRight(s.cfg.BaseURL, "/")
-	s.log.Warn("an LMS posted to ltibox's home address; its tool URLs are wrong", "check", "launch.wrong_url", "origin", c.Get(fiber.HeaderOrigin))
+	if lmsMessage(c) { // not every stray POST: scanners would fill the log
+		s.log.Warn("an LMS sent a login or launch to ltibox's home address; its tool URLs are wrong", "check", "launch.wrong_url",
+			"iss", strings.Clone(c.FormValue("iss")), "origin", c.Get(fiber.HeaderOrigin))
+	}
 	return s.renderError(c, fiber.StatusBadRequest, errorPage{
 		Title:   "The LMS sent this to the wrong ltibox address",
 		Message: "The LMS posted to " + base + "/, ltibox's home page. Logins go to " + base + "/lti/login and launches to " + base + "/lti/launch.",

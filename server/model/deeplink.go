@@ -43,6 +43,9 @@ type LinkActivity struct {
 	SetUp     bool      `json:"setUp"`
 	LinkTitle string    `json:"linkTitle,omitempty"`
 	Message   string    `json:"message,omitempty"`
+	// ScoresKept: the link was placed without a gradebook column and none
+	// is bound, so its scores stay in ltibox (the instructor's page says so).
+	ScoresKept bool `json:"scoresKept,omitempty"`
 }
 
 // AssignActivity sets the activity of the launch's link: POST /api/v1/activity/assign.
