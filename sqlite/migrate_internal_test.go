@@ -35,17 +35,7 @@ func TestMigrate_SelfAssessmentSubmitScore(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	const name = "migration/0011_self_assessment_submit_score.sql"
-	res, err := db.db.ExecContext(ctx, `DELETE FROM migrations WHERE name = ?`, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		t.Fatalf("%s was not recorded as applied (%d rows)", name, n)
-	}
-	if err := db.migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	rerunMigration(t, db, "migration/0011_self_assessment_submit_score.sql")
 	for _, c := range []struct {
 		a    *model.Activity
 		want string
@@ -100,15 +90,7 @@ func TestMigrate_SelfAssessmentGradebookSentence(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	const name = "migration/0013_self_assessment_gradebook_sentence.sql"
-	if res, err := db.db.ExecContext(ctx, `DELETE FROM migrations WHERE name = ?`, name); err != nil {
-		t.Fatal(err)
-	} else if n, _ := res.RowsAffected(); n != 1 {
-		t.Fatalf("%s was not recorded as applied (%d rows)", name, n)
-	}
-	if err := db.migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	rerunMigration(t, db, "migration/0013_self_assessment_gradebook_sentence.sql")
 	for _, c := range []struct {
 		a    *model.Activity
 		want string
@@ -132,5 +114,22 @@ func TestMigrate_SelfAssessmentGradebookSentence(t *testing.T) {
 	graded := true
 	if list, err := fresh.Activities(ctx, model.ActivityFilter{Library: true, Graded: &graded}); err != nil || len(list) != 1 || list[0].Instructions != after {
 		t.Errorf("fresh seed = %+v, %v; want %q", list, err, after)
+	}
+}
+
+// rerunMigration applies one migration again to a store made at the current
+// schema (holding rows as an older install would), as an upgrade runs it.
+func rerunMigration(t *testing.T, db *DB, name string) {
+	t.Helper()
+	ctx := context.Background()
+	res, err := db.db.ExecContext(ctx, `DELETE FROM migrations WHERE name = ?`, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("%s was not recorded as applied (%d rows)", name, n)
+	}
+	if err := db.migrate(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
