@@ -457,19 +457,21 @@ func TestDeepLink_GradebookColumnChoiceHolds(t *testing.T) {
 	}
 	post(tokBound, model.ScoreSubmission{ActivityID: graded.ID, ScoreGiven: &nine})
 	waitFor(t, "delivery to the bound column", func() bool { return h.grade(tokBound).Score.Delivery.State == model.DeliveryDelivered })
-	if got := h.lms.Scores(bound); len(got) != 1 || *got[0].ScoreGiven != 9 {
-		t.Errorf("the bound column received %+v, want the one score 9", got)
+	// Opening the bound launch sent the kept score (the instructor's 7) first.
+	if got := h.lms.Scores(bound); len(got) != 2 || *got[0].ScoreGiven != 7 || *got[1].ScoreGiven != 9 {
+		t.Errorf("the bound column received %+v, want the kept 7, then 9", got)
 	}
 	if n := len(h.lms.LineItems("course-101")); n != 2 {
 		t.Errorf("the course has %d line items, want 2 (ticked + bound): ltibox created one", n)
 	}
 }
 
-// TestGrading_LocalScoresGoOnceTheLinkHasAColumn: a score kept in ltibox on
-// a link placed without a gradebook column is not stranded when the LMS
-// binds a column to that link later: the grading view counts it as kept and
-// says Send all pending sends it; Send all pending delivers the learner's
-// latest score to the column, and the learner's view then says it was sent.
+// TestGrading_LocalScoresGoOnceTheLinkHasAColumn: scores kept in ltibox on
+// a link placed without a gradebook column are not stranded when the LMS
+// binds a column to that link later. The first view of the activity after
+// that (the learner's page here, the instructor's grading view for another
+// learner) queues each learner's latest kept score; it reaches the column
+// once, and Send all pending finds nothing more to send.
 func TestGrading_LocalScoresGoOnceTheLinkHasAColumn(t *testing.T) {
 	h := newHarness(t)
 	startOutbox(h)
@@ -479,6 +481,8 @@ func TestGrading_LocalScoresGoOnceTheLinkHasAColumn(t *testing.T) {
 	if _, st := h.submit(t, h.dlLaunch(t, s), model.DeepLinkSelection{Items: []model.DeepLinkChoice{{ActivityID: graded.ID, Gradebook: false}}}); st != 200 {
 		t.Fatalf("the LMS refused the response (%d)", st)
 	}
+	h.lms.AddUser(ltitest.User{ID: "student-2", Name: "Bo Second", Roles: []string{ltitest.RoleLearner}})
+	h.lms.Enroll("course-101", "student-2", ltitest.RoleLearner)
 	launch := func(user, lineItem string) string {
 		spec, err := h.lms.LinkLaunch(0, user)
 		if err != nil {
@@ -491,44 +495,53 @@ func TestGrading_LocalScoresGoOnceTheLinkHasAColumn(t *testing.T) {
 		}
 		return sessionToken(t, resp)
 	}
-	stu := launch("student", "")
-	five, six := 5.0, 6.0
-	for _, v := range []*float64{&five, &six} { // the latest, 6, is the one to send
-		if st, body := h.apiDo("POST", "/api/v1/grade/score", stu, model.ScoreSubmission{ActivityID: graded.ID, ScoreGiven: v}, nil); st != 201 {
-			t.Fatalf("local score: %d %s", st, body)
+	score := func(tok string, v float64) {
+		t.Helper()
+		if st, body := h.apiDo("POST", "/api/v1/grade/score", tok, model.ScoreSubmission{ActivityID: graded.ID, ScoreGiven: &v}, nil); st != 201 {
+			t.Fatalf("kept score: %d %s", st, body)
 		}
 	}
-
-	// The instructor's activity page knows the link keeps its scores…
+	stu, stu2 := launch("student", ""), launch("student-2", "")
+	score(stu, 5)
+	score(stu, 6) // the latest, 6, is the one to send
+	score(stu2, 3)
 	var la model.LinkActivity
 	if st, body := h.apiDo("GET", "/api/v1/activity", launch("instructor", ""), nil, &la); st != 200 || !la.ScoresKept {
 		t.Errorf("activity of the link without a column: %d %s, want scoresKept", st, body)
 	}
+
 	bound := h.lms.AddLineItem("course-101", ltitest.LineItem{Label: "Bound later", ScoreMaximum: graded.ScoreMaximum, ResourceLinkID: h.lms.Links()[0].ResourceLinkID})
+	// The learner opens the activity again, from the LMS that now binds the column.
+	if v := h.grade(launch("student", path.Base(bound))); v.LocalOnly || v.Score == nil || v.Score.Delivery.State == model.DeliveryLocal {
+		t.Fatalf("the learner's view once a column is bound: %+v, want the kept score on its way", v)
+	}
+	waitFor(t, "both kept scores in the bound column", func() bool { return len(h.lms.Scores(bound)) == 2 })
+	got := map[string]float64{}
+	for _, sc := range h.lms.Scores(bound) {
+		got[sc.UserID] = *sc.ScoreGiven
+	}
+	if got["student"] != 6 || got["student-2"] != 3 {
+		t.Errorf("the bound column received %v, want student 6 (the latest) and student-2 3", got)
+	}
 	ins := launch("instructor", path.Base(bound))
-	// …and no longer once a column is bound.
 	la = model.LinkActivity{}
 	if st, body := h.apiDo("GET", "/api/v1/activity", ins, nil, &la); st != 200 || la.ScoresKept {
 		t.Errorf("activity once a column is bound: %d %s, want scores not kept", st, body)
 	}
 	var view model.GradingView
-	if st, body := h.apiDo("GET", "/api/v1/grading", ins, nil, &view); st != 200 || view.LocalOnly || view.Counts[model.DeliveryLocal] != 1 {
-		t.Fatalf("grading view once a column is bound: %d %s, want not local, 1 score kept in ltibox", st, body)
+	waitFor(t, "the grading view shows both delivered", func() bool {
+		view = model.GradingView{}
+		st, _ := h.apiDo("GET", "/api/v1/grading", ins, nil, &view)
+		return st == 200 && view.Counts[model.DeliveryDelivered] == 2
+	})
+	if view.LocalOnly || view.Counts[model.DeliveryLocal] != 0 {
+		t.Errorf("grading view once sent: %+v", view.Counts)
 	}
 	var sent model.Requeued
-	if st, body := h.apiDo("POST", "/api/v1/grading/send", ins, nil, &sent); st != 200 || sent.Count != 1 {
-		t.Fatalf("send all pending: %d %s, want 1 queued", st, body)
-	}
-	waitFor(t, "the kept score in the bound column", func() bool { return len(h.lms.Scores(bound)) == 1 })
-	if got := h.lms.Scores(bound); *got[0].ScoreGiven != 6 {
-		t.Errorf("the bound column received %v, want the learner's latest score 6", *got[0].ScoreGiven)
-	}
-	waitFor(t, "the learner's view says delivered", func() bool {
-		sc := h.grade(stu).Score
-		return sc != nil && sc.Delivery.State == model.DeliveryDelivered
-	})
-	// Sending again queues nothing more: the kept score went once.
 	if st, body := h.apiDo("POST", "/api/v1/grading/send", ins, nil, &sent); st != 200 || sent.Count != 0 {
-		t.Errorf("second send all pending: %d %s, want 0", st, body)
+		t.Errorf("send all pending after the kept scores went: %d %s, want 0", st, body)
+	}
+	if n := len(h.lms.Scores(bound)); n != 2 {
+		t.Errorf("the bound column holds %d scores, want 2 (each kept score once)", n)
 	}
 }

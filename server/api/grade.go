@@ -195,6 +195,13 @@ func (s *Server) getGrade(c *fiber.Ctx) error {
 	}
 	if g.Enabled && sess.User != nil {
 		sc, err := s.db.LatestScore(c.UserContext(), g.Link.ID, sess.User.ID)
+		if err == nil && !g.Local && sc.Delivery.State == model.DeliveryLocal {
+			// Kept while the link had no column; it has one now.
+			var sent bool
+			if sent, err = s.sendKeptScores(c.UserContext(), sess, g); err == nil && sent {
+				sc, err = s.db.LatestScore(c.UserContext(), g.Link.ID, sess.User.ID)
+			}
+		}
 		if err == nil {
 			view.Score = sc
 		} else if model.ErrorCode(err) != model.ENOTFOUND {
@@ -202,6 +209,20 @@ func (s *Server) getGrade(c *fiber.Ctx) error {
 		}
 	}
 	return c.JSON(view)
+}
+
+// sendKeptScores queues the link's kept scores (each learner's latest) once
+// the link is no longer local: the LMS bound a gradebook column to a link
+// placed without one after scores were kept. The first learner or
+// instructor to open the activity then sends them, as Send all pending
+// would; no launch pays for the check. Reports whether it queued any.
+func (s *Server) sendKeptScores(ctx context.Context, sess *model.LaunchSession, g *gradeTarget) (bool, error) {
+	n, err := s.db.QueueLocalScores(ctx, sess.RegistrationID, g.Link.ID, g.Target)
+	if err != nil || n == 0 {
+		return false, err
+	}
+	s.notifyOutbox()
+	return true, nil
 }
 
 // postGrade saves the learner's own score for the activity of their launch,

@@ -37,6 +37,16 @@ func (s *Server) getGrading(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if g.Enabled && !g.Local && view.Counts[model.DeliveryLocal] > 0 {
+		// Scores kept while the link had no column: it has one now.
+		if sent, err := s.sendKeptScores(c.UserContext(), sess, g); err != nil {
+			return err
+		} else if sent {
+			if view, err = s.gradingView(c.UserContext(), sess, g); err != nil {
+				return err
+			}
+		}
+	}
 	return c.JSON(view)
 }
 
