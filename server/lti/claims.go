@@ -128,8 +128,14 @@ func (l *StringList) UnmarshalJSON(b []byte) error {
 		*l = nil
 		return nil
 	}
-	var one string
-	if err := json.Unmarshal(b, &one); err == nil {
+	// The decoder hands over one whole value without leading space, so its
+	// first byte says which it is: a list is decoded once, as a []string
+	// would be (roles and scopes are on every launch).
+	if len(b) > 0 && b[0] == '"' {
+		var one string
+		if err := json.Unmarshal(b, &one); err != nil {
+			return err
+		}
 		*l = StringList{one}
 		return nil
 	}
