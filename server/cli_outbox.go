@@ -52,11 +52,7 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
-		noun := "scores"
-		if n == 1 {
-			noun = "score"
-		}
-		fmt.Fprintf(stdout, "Queued %d %s to be sent again.\n", n, noun)
+		fmt.Fprintf(stdout, "Queued %s to be sent again.\n", model.Plural(n, "score"))
 		return nil
 	}
 	if err := noArgs("outbox list", rest); err != nil {

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"strings"
 	"time"
 
 	"github.com/ltibox/ltibox"
@@ -297,11 +296,7 @@ func demoReachWarning(cfg config) (msg string, broken bool) {
 
 // loopbackHost reports whether a URL host name is this machine only.
 func loopbackHost(h string) bool {
-	if strings.EqualFold(h, "localhost") || strings.HasSuffix(strings.ToLower(h), ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
+	return lti.IsLoopbackHost(h) // the rule the tool applies to the demo's URLs
 }
 
 // loopbackListen reports whether a listen address accepts loopback connections only.

@@ -229,23 +229,22 @@ func (c *adminConsole) reload(ctx app.Context) {
 		case PathAdminOutbox:
 			outbox, err = c.api.Outbox(ctx)
 		}
-		// The navigation counts what waits for approval on every page, so a
-		// registration made from an LMS is noticed; a failure here only
-		// leaves the count out.
-		waiting := -1
-		if err == nil && page != PathAdminApprovals {
-			if p, perr := c.api.Pending(ctx); perr == nil {
-				waiting = len(p.Platforms) + len(p.Deployments)
-			}
-		} else if err == nil {
-			waiting = len(pending.Platforms) + len(pending.Deployments)
-		}
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
 				c.failed(ctx, err)
 				return
 			}
-			c.waiting = waiting // -1 (unknown) hides the count rather than keep an old one
+			// The navigation counts what waits for approval on every page, so
+			// a registration made from an LMS is noticed: from what this page
+			// read when it can, else asked for after the page is drawn.
+			switch page {
+			case PathAdminApprovals:
+				c.waiting = len(pending.Platforms) + len(pending.Deployments)
+			case PathAdmin, PathAdminDeployments:
+				c.waiting = waitingIn(platforms)
+			default:
+				c.refreshWaiting()
+			}
 			c.platforms, c.presets, c.settings, c.pending = platforms, presets, settings, pending
 			c.keys, c.library, c.launches, c.outbox = keys, library, launches, outbox
 			c.loaded = statusLoaded
@@ -498,4 +497,36 @@ func navLabel(p adminPage, waiting int) string {
 		return p.label + " (" + strconv.Itoa(waiting) + ")"
 	}
 	return p.label
+}
+
+// waitingIn counts the platforms and deployments waiting for approval in a
+// list of platforms (as /api/admin/pending would).
+func waitingIn(ps []model.Platform) int {
+	n := 0
+	for _, p := range ps {
+		if p.Status == "pending" {
+			n++
+		}
+		for _, d := range p.Deployments {
+			if d.Status == "pending" {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// refreshWaiting asks for the approval count without holding up the page;
+// a failure hides the count rather than keep an old one.
+func (c *adminConsole) refreshWaiting() {
+	ctx := c.mctx
+	ctx.Async(func() {
+		p, err := c.api.Pending(ctx)
+		ctx.Dispatch(func(ctx app.Context) {
+			c.waiting = -1
+			if err == nil {
+				c.waiting = len(p.Platforms) + len(p.Deployments)
+			}
+		})
+	})
 }

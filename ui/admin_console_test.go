@@ -131,3 +131,19 @@ func TestAdminConsole_NavCountsPendingApprovals(t *testing.T) {
 	mustContain(t, got, `>Pending approvals</a>`)
 	mustNotContain(t, got, "Pending approvals (")
 }
+
+// TestWaitingIn: the Platforms and Deployments pages count what waits for
+// approval from the platforms they read, as /api/admin/pending would.
+func TestWaitingIn(t *testing.T) {
+	ps := []model.Platform{
+		{ID: 1, Status: "active", Deployments: []model.Deployment{{DeploymentID: "1", Status: "active"}, {DeploymentID: "9", Status: "pending"}}},
+		{ID: 2, Status: "pending", Deployments: []model.Deployment{{DeploymentID: "3", Status: "pending"}}},
+		{ID: 3, Status: "disabled", Deployments: []model.Deployment{{DeploymentID: "4", Status: "rejected"}}},
+	}
+	if n := waitingIn(ps); n != 3 {
+		t.Errorf("waitingIn = %d, want 3 (platform 2, deployments 9 and 3)", n)
+	}
+	if n := waitingIn(nil); n != 0 {
+		t.Errorf("waitingIn(nil) = %d", n)
+	}
+}

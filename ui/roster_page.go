@@ -665,25 +665,5 @@ func ago(t, now time.Time) string {
 	return "on " + wallClock(t).Format("2 Jan 2006")
 }
 
-// plural is "1 member", "2,500 members" ("activity" → "activities").
-func plural(n int, noun string) string {
-	s := groupDigits(n) + " " + noun
-	if n == 1 || noun == "min" {
-		return s
-	}
-	if strings.HasSuffix(noun, "ty") {
-		return strings.TrimSuffix(s, "y") + "ies"
-	}
-	return s + "s"
-}
-
-func groupDigits(n int) string {
-	s := strconv.Itoa(n)
-	if n < 0 {
-		return s
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
+// plural is "1 member", "2,500 members" (model.Plural, shared with the server).
+func plural(n int, noun string) string { return model.Plural(n, noun) }

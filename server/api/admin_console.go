@@ -22,9 +22,6 @@ type PlatformSetup struct {
 	JSONLabel      string `json:"jsonLabel"`
 }
 
-// setupFor builds the paste-ready configuration for a preset.
-func (s *Server) setupFor(presetKey string) PlatformSetup { return SetupFor(s.tool, presetKey) }
-
 // SetupFor builds the paste-ready configuration for a preset from the tool's
 // URLs (the console's and the CLI's `platform show`).
 func SetupFor(tool *lti.Tool, presetKey string) PlatformSetup {

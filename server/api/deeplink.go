@@ -123,7 +123,7 @@ func (s *Server) deepLinkResponse(c *fiber.Ctx) error {
 	}
 	resp := lti.DeepLinkResponse{Registration: reg, DeploymentID: sess.DeploymentID, Settings: settingsClaim(dl), Items: items}
 	if len(items) > 0 {
-		resp.Message = "ltibox added " + itemCount(len(items)) + "."
+		resp.Message = "ltibox added " + model.Plural(len(items), "item") + "."
 	}
 	signed, err := s.tool.SignDeepLink(ctx, resp)
 	if err != nil {
@@ -172,7 +172,7 @@ func (s *Server) deepLinkReturn(c *fiber.Ctx) error {
 		css = "/web/" + s.web.Version() + "/app.css"
 	}
 	var buf bytes.Buffer
-	if err := deepLinkReturnPage.Execute(&buf, map[string]any{"Action": t.ReturnURL, "JWT": t.JWT, "Items": t.Items, "Count": itemCount(t.Items), "CSS": css}); err != nil {
+	if err := deepLinkReturnPage.Execute(&buf, map[string]any{"Action": t.ReturnURL, "JWT": t.JWT, "Items": t.Items, "Count": model.Plural(t.Items, "item"), "CSS": css}); err != nil {
 		return fmt.Errorf("deep link return page: %w", err)
 	}
 	allowFormAction(c, originOf(t.ReturnURL))
@@ -191,12 +191,4 @@ func (s *Server) deepLinkScript(c *fiber.Ctx) error {
   if (form) { form.submit(); }
 })();
 `)
-}
-
-// itemCount is "1 item", "2 items": words the LMS and the teacher read.
-func itemCount(n int) string {
-	if n == 1 {
-		return "1 item"
-	}
-	return strconv.Itoa(n) + " items"
 }

@@ -193,15 +193,11 @@ func (s *Server) getGrade(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	if err := s.sendKeptScores(c.UserContext(), sess, g); err != nil {
+		return err
+	}
 	if g.Enabled && sess.User != nil {
 		sc, err := s.db.LatestScore(c.UserContext(), g.Link.ID, sess.User.ID)
-		if err == nil && !g.Local && sc.Delivery.State == model.DeliveryLocal {
-			// Kept while the link had no column; it has one now.
-			var sent bool
-			if sent, err = s.sendKeptScores(c.UserContext(), sess, g); err == nil && sent {
-				sc, err = s.db.LatestScore(c.UserContext(), g.Link.ID, sess.User.ID)
-			}
-		}
 		if err == nil {
 			view.Score = sc
 		} else if model.ErrorCode(err) != model.ENOTFOUND {
@@ -211,18 +207,20 @@ func (s *Server) getGrade(c *fiber.Ctx) error {
 	return c.JSON(view)
 }
 
-// sendKeptScores queues the link's kept scores (each learner's latest) once
-// the link is no longer local: the LMS bound a gradebook column to a link
-// placed without one after scores were kept. The first learner or
-// instructor to open the activity then sends them, as Send all pending
-// would; no launch pays for the check. Reports whether it queued any.
-func (s *Server) sendKeptScores(ctx context.Context, sess *model.LaunchSession, g *gradeTarget) (bool, error) {
-	n, err := s.db.QueueLocalScores(ctx, sess.RegistrationID, g.Link.ID, g.Target)
-	if err != nil || n == 0 {
-		return false, err
+// sendKeptScores queues the link's kept scores (each learner's latest) when
+// the link was placed without a gradebook column and now has one (the LMS
+// bound it later): the first learner or instructor to open the activity
+// sends them, before any view is built; other links pay nothing, and no
+// launch pays for the check.
+func (s *Server) sendKeptScores(ctx context.Context, sess *model.LaunchSession, g *gradeTarget) error {
+	if !g.Enabled || g.Local || g.Link == nil || strings.TrimSpace(sess.Claims.Custom[customGradebook]) != gradebookNone {
+		return nil
 	}
-	s.notifyOutbox()
-	return true, nil
+	n, err := s.db.QueueLocalScores(ctx, sess.RegistrationID, g.Link.ID, g.Target)
+	if n > 0 {
+		s.notifyOutbox()
+	}
+	return err
 }
 
 // postGrade saves the learner's own score for the activity of their launch,

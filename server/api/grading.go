@@ -33,19 +33,12 @@ func (s *Server) getGrading(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := s.sendKeptScores(c.UserContext(), sess, g); err != nil {
+		return err
+	}
 	view, err := s.gradingView(c.UserContext(), sess, g)
 	if err != nil {
 		return err
-	}
-	if g.Enabled && !g.Local && view.Counts[model.DeliveryLocal] > 0 {
-		// Scores kept while the link had no column: it has one now.
-		if sent, err := s.sendKeptScores(c.UserContext(), sess, g); err != nil {
-			return err
-		} else if sent {
-			if view, err = s.gradingView(c.UserContext(), sess, g); err != nil {
-				return err
-			}
-		}
 	}
 	return c.JSON(view)
 }
@@ -131,7 +124,7 @@ func (s *Server) postGradingSend(c *fiber.Ctx) error {
 	}
 	// Scores kept in ltibox while the link had no gradebook column go now
 	// that it has one (the latest of each learner).
-	if _, err := s.db.QueueLocalScores(c.UserContext(), sess.RegistrationID, g.Link.ID, g.Target); err != nil {
+	if err := s.sendKeptScores(c.UserContext(), sess, g); err != nil {
 		return err
 	}
 	// n counts the local scores just queued too: they are pending.

@@ -2,6 +2,7 @@ package lti
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -141,33 +142,20 @@ func (l *StringList) UnmarshalJSON(b []byte) error {
 	}
 	var many []string
 	if err := json.Unmarshal(b, &many); err != nil {
-		// The decoder adds the claim's name to this error.
-		kind := "a list holding something other than text"
-		if len(b) > 0 && b[0] != '[' {
-			var v any
-			_ = json.Unmarshal(b, &v)
-			kind = jsonValueKind(v)
+		// The decoder adds the claim's name to this error; its Value is
+		// already "number", "object"… for a value that is not a list.
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &te) {
+			return err
+		}
+		kind := te.Value
+		if len(b) > 0 && b[0] == '[' {
+			kind = "a list holding something other than text"
 		}
 		return &json.UnmarshalTypeError{Value: kind, Type: reflect.TypeOf(StringList{})}
 	}
 	*l = many
 	return nil
-}
-
-// jsonValueKind names the JSON kind of a decoded value, as
-// json.UnmarshalTypeError.Value does ("number", "object", "bool").
-func jsonValueKind(v any) string {
-	switch v.(type) {
-	case float64:
-		return "number"
-	case map[string]any:
-		return "object"
-	case bool:
-		return "bool"
-	case nil:
-		return "null"
-	}
-	return "value"
 }
 
 // RoleList returns the roles claim (nil-safe).

@@ -1,0 +1,30 @@
+package model
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Plural is "1 member", "2,500 members" ("activity" → "activities"): counts
+// in the words people read, in the UI, the server's pages and the CLI.
+func Plural(n int, noun string) string {
+	s := groupDigits(n) + " " + noun
+	if n == 1 || noun == "min" {
+		return s
+	}
+	if strings.HasSuffix(noun, "ty") {
+		return strings.TrimSuffix(s, "y") + "ies"
+	}
+	return s + "s"
+}
+
+func groupDigits(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return s
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
