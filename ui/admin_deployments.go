@@ -248,17 +248,7 @@ const registrationCopy = -1
 // copyRegistrationURL copies the registration URL, or selects it and says
 // how to copy it when the browser has no clipboard for the page.
 func (c *adminConsole) copyRegistrationURL(ctx app.Context, e app.Event) {
-	ctx = c.mctx
-	writeClipboard(c.settings.RegistrationURL, func(copied bool) {
-		ctx.Dispatch(func(ctx app.Context) {
-			if copied {
-				c.announceCopy(registrationCopy, "Copied the dynamic registration URL.")
-				return
-			}
-			selectContents("registration-url")
-			c.announceCopy(registrationCopy, "The dynamic registration URL is selected. Press Ctrl+C to copy it (⌘C on a Mac).")
-		})
-	})
+	c.copyValue(registrationCopy, "registration-url", "the dynamic registration URL", c.settings.RegistrationURL)
 }
 
 // renderRegistration shows the dynamic registration link and its policy.

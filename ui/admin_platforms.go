@@ -344,7 +344,6 @@ const copyAnnounceDelay = 150 * time.Millisecond
 // localhost) or when the browser refuses, it selects the value instead and
 // says how to copy it.
 func (c *adminConsole) copySetupValue(ctx app.Context, id string) {
-	ctx = c.mctx
 	p, ok := c.platform(c.shown)
 	if !ok {
 		return
@@ -353,18 +352,26 @@ func (c *adminConsole) copySetupValue(ctx app.Context, id string) {
 		if r.id != id {
 			continue
 		}
-		writeClipboard(r.value, func(copied bool) {
-			ctx.Dispatch(func(ctx app.Context) {
-				if copied {
-					c.announceCopy(p.ID, "Copied "+r.label+".")
-					return
-				}
-				selectContents(r.id)
-				c.announceCopy(p.ID, r.label+" is selected. Press Ctrl+C to copy it (⌘C on a Mac).")
-			})
-		})
+		c.copyValue(p.ID, r.id, r.label, r.value)
 		return
 	}
+}
+
+// copyValue copies value to the clipboard and says so in the status region
+// of owner (a platform's setup panel, or registrationCopy); a browser that
+// refuses gets the text selected (element id) and the keys to press.
+func (c *adminConsole) copyValue(owner int64, id, label, value string) {
+	ctx := c.mctx
+	writeClipboard(value, func(copied bool) {
+		ctx.Dispatch(func(ctx app.Context) {
+			if copied {
+				c.announceCopy(owner, "Copied "+label+".")
+				return
+			}
+			selectContents(id)
+			c.announceCopy(owner, capitalize(label)+" is selected. Press Ctrl+C to copy it (⌘C on a Mac).")
+		})
+	})
 }
 
 // announceCopy says msg in the setup panel's status region so that every

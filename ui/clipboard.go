@@ -1,6 +1,10 @@
 package ui
 
-import "github.com/maxence-charriere/go-app/v10/pkg/app"
+import (
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
 
 // writeClipboard puts text on the clipboard and reports whether the browser
 // took it. done runs once, from the Promise's callback (or at once when there
@@ -54,4 +58,13 @@ func selectContents(id string) {
 	default:
 		app.Window().Call("getSelection").Call("selectAllChildren", el)
 	}
+}
+
+// capitalize starts s with a capital letter, for a label that begins a
+// sentence ("the dynamic registration URL is selected" → "The …").
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

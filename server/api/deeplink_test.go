@@ -361,14 +361,7 @@ func TestDeepLink_LaunchChecks(t *testing.T) {
 func TestDeepLink_GradebookColumnChoiceHolds(t *testing.T) {
 	h := newHarness(t)
 	startOutbox(h)
-	_, graded := h.seeded()
-	s := ltitest.MoodleDeepLinking()
-	s.AcceptLineItem = true
-	for _, ticked := range []bool{false, true} {
-		if _, st := h.submit(t, h.dlLaunch(t, s), model.DeepLinkSelection{Items: []model.DeepLinkChoice{{ActivityID: graded.ID, Gradebook: ticked}}}); st != 200 {
-			t.Fatalf("the LMS refused the response (%d)", st)
-		}
-	}
+	graded := h.placeGraded(t, false, true)
 	links := h.lms.Links()
 	if len(links) != 2 || links[0].LineItem != nil || links[1].LineItem == nil {
 		t.Fatalf("links = %+v, want the unticked one without a line item, the ticked one with", links)
@@ -475,12 +468,7 @@ func TestDeepLink_GradebookColumnChoiceHolds(t *testing.T) {
 func TestGrading_LocalScoresGoOnceTheLinkHasAColumn(t *testing.T) {
 	h := newHarness(t)
 	startOutbox(h)
-	_, graded := h.seeded()
-	s := ltitest.MoodleDeepLinking()
-	s.AcceptLineItem = true
-	if _, st := h.submit(t, h.dlLaunch(t, s), model.DeepLinkSelection{Items: []model.DeepLinkChoice{{ActivityID: graded.ID, Gradebook: false}}}); st != 200 {
-		t.Fatalf("the LMS refused the response (%d)", st)
-	}
+	graded := h.placeGraded(t, false)
 	h.lms.AddUser(ltitest.User{ID: "student-2", Name: "Bo Second", Roles: []string{ltitest.RoleLearner}})
 	h.lms.Enroll("course-101", "student-2", ltitest.RoleLearner)
 	launch := func(user, lineItem string) string {
@@ -544,4 +532,20 @@ func TestGrading_LocalScoresGoOnceTheLinkHasAColumn(t *testing.T) {
 	if n := len(h.lms.Scores(bound)); n != 2 {
 		t.Errorf("the bound column holds %d scores, want 2 (each kept score once)", n)
 	}
+}
+
+// placeGraded places the seeded graded activity by deep linking once per
+// choice, with "Add a gradebook column" ticked or not (the LMS offers
+// columns), and returns the activity; h.lms.Links() lists the links in order.
+func (h *harness) placeGraded(t *testing.T, gradebook ...bool) *model.Activity {
+	t.Helper()
+	_, graded := h.seeded()
+	s := ltitest.MoodleDeepLinking()
+	s.AcceptLineItem = true
+	for _, ticked := range gradebook {
+		if _, st := h.submit(t, h.dlLaunch(t, s), model.DeepLinkSelection{Items: []model.DeepLinkChoice{{ActivityID: graded.ID, Gradebook: ticked}}}); st != 200 {
+			t.Fatalf("the LMS refused the response (%d)", st)
+		}
+	}
+	return graded
 }

@@ -43,7 +43,7 @@ const relaunch = "Go back to your course and open the activity again."
 const TellSupport = "Tell your teacher or your school's LMS support (they can reach the ltibox administrator)"
 
 // tellSupport is TellSupport inside a sentence.
-const tellSupport = "tell your teacher or your school's LMS support (they can reach the ltibox administrator)"
+var tellSupport = strings.ToLower(TellSupport[:1]) + TellSupport[1:]
 
 // ApprovalsPage names the console page where registrations and deployments
 // wait for approval, with its address under the tool's base URL.
