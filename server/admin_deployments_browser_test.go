@@ -158,7 +158,7 @@ func TestConsole_RejectThenApproveDeployment(t *testing.T) {
 }
 
 // TestConsole_SameNamedPlatforms: two registrations of one LMS with the same
-// name (as dynamic registration named them before) read differently wherever
+// name (as dynamic registration names them) read differently wherever
 // platforms are listed or chosen, and each row's buttons have their own
 // names; Pending approvals says the LMS has another registration.
 func TestConsole_SameNamedPlatforms(t *testing.T) {

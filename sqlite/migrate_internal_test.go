@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ltibox/ltibox/server/lti"
 	"github.com/ltibox/ltibox/server/model"
 )
 
@@ -114,6 +115,44 @@ func TestMigrate_SelfAssessmentGradebookSentence(t *testing.T) {
 	graded := true
 	if list, err := fresh.Activities(ctx, model.ActivityFilter{Library: true, Graded: &graded}); err != nil || len(list) != 1 || list[0].Instructions != after {
 		t.Errorf("fresh seed = %+v, %v; want %q", list, err, after)
+	}
+}
+
+// TestMigrate_RegistrationNameWithoutClient: names that dynamic registration
+// stored with " (client <its client ID>)" lose that suffix in migration 0014
+// (the console and CLI show the client ID beside the name); a name with
+// another client's ID, or nothing but the suffix, stays.
+func TestMigrate_RegistrationNameWithoutClient(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(filepath.Join(t.TempDir(), "ltibox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	want := map[string]string{}
+	for _, c := range []struct{ client, name, want string }{
+		{"a1", "Moodle (moodle.example.edu)", "Moodle (moodle.example.edu)"},
+		{"b_2%", "Moodle (moodle.example.edu) (client b_2%)", "Moodle (moodle.example.edu)"},
+		{"c3", "Moodle (moodle.example.edu) (client b_2%)", "Moodle (moodle.example.edu) (client b_2%)"},
+		{"d4", " (client d4)", " (client d4)"},
+		{"é5", "Schoolé (client é5)", "Schoolé"},
+	} {
+		r := &lti.Registration{Name: c.name, Issuer: "https://moodle.example.edu", ClientID: c.client, AuthURL: "https://moodle.example.edu/auth",
+			TokenURL: "https://moodle.example.edu/token", JWKSURL: "https://moodle.example.edu/jwks", Status: lti.StatusPending}
+		if err := db.CreateRegistration(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		want[c.client] = c.want
+	}
+	rerunMigration(t, db, "migration/0014_registration_name_without_client.sql")
+	regs, err := db.Registrations(ctx)
+	if err != nil || len(regs) != len(want) {
+		t.Fatalf("registrations: %v %v", regs, err)
+	}
+	for _, r := range regs {
+		if r.Name != want[r.ClientID] {
+			t.Errorf("client %s named %q after migrating, want %q", r.ClientID, r.Name, want[r.ClientID])
+		}
 	}
 }
 

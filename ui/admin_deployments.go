@@ -161,16 +161,25 @@ func noneRow(cols int, text string) app.UI {
 	return app.Tr().Class("none").Body(app.Td().ColSpan(cols).Text(text))
 }
 
+// sameIssuerNotes says, for each waiting platform, which other registrations
+// have its issuer: each other one by its label with its client ID (said once,
+// whether or not its label carries it) and its status.
+func sameIssuerNotes(waiting []model.Platform, labels map[int64]string) []string {
+	out := []string{}
+	for _, p := range waiting {
+		for _, o := range p.SameIssuer {
+			other := clientLabel(labels, platformRef{o.ID, o.Name, o.ClientID})
+			out = append(out, labels[p.ID]+" has the same issuer ("+p.Issuer+") as "+other+", which is "+o.Status+".")
+		}
+	}
+	return out
+}
+
 // renderApprovals is the approval queue: pending platforms and deployments.
 func (c *adminConsole) renderApprovals() app.UI {
 	labels := c.pendingLabels()
 	loaded := c.loaded == statusLoaded
-	warnings := []string{}
-	for _, p := range c.pending.Platforms {
-		for _, o := range p.SameIssuer {
-			warnings = append(warnings, labels[p.ID]+" has the same issuer ("+p.Issuer+") as "+labels[o.ID]+" (client ID "+o.ClientID+", "+o.Status+").")
-		}
-	}
+	warnings := sameIssuerNotes(c.pending.Platforms, labels)
 	return app.Section().Aria("labelledby", "page-heading").Body(
 		app.H1().ID("page-heading").TabIndex(-1).Text("Pending approvals"),
 		app.P().Text("LMSs that registered themselves while new registrations wait for approval, and deployments seen in launches that ltibox did not know. Nothing here can launch until you approve it."),

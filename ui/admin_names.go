@@ -24,10 +24,26 @@ func platformLabels(refs []platformRef) map[int64]string {
 	for _, r := range refs {
 		out[r.id] = r.name
 		if len(ids[r.name]) > 1 {
-			out[r.id] = r.name + " (client " + r.clientID + ")"
+			out[r.id] = withClient(r.name, r.clientID)
 		}
 	}
 	return out
+}
+
+// withClient is a platform's name followed by its client ID, the one place
+// that suffix is made: registrations store the name a person would type
+// (dynamic registration too), and what shows them adds the client ID once.
+func withClient(name, clientID string) string {
+	return name + " (client " + clientID + ")"
+}
+
+// clientLabel is a platform's label that names its client ID: the label when
+// it does already (another platform has the same name), else withClient.
+func clientLabel(labels map[int64]string, r platformRef) string {
+	if l, ok := labels[r.id]; ok && l != r.name {
+		return l
+	}
+	return withClient(r.name, r.clientID)
 }
 
 // platformRefs are the platforms of the list.

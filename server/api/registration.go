@@ -157,18 +157,16 @@ func (s *Server) registerFinish(c *fiber.Ctx) error {
 	}
 	preset := lti.PresetByKey(rs.Preset)
 	// Other registrations of the same LMS (a repeated registration, a test
-	// install): the new one's name carries its client ID so that the console
-	// tells them apart, and the closing page names them.
+	// install) are named on the closing page. The new one's name stays the
+	// LMS's, as a person would type it: the client ID that tells them apart
+	// is said where they are shown (its own field here and in the CLI, the
+	// console's labels), so storing it in the name would say it twice.
 	others, err := s.db.RegistrationsByIssuer(c.UserContext(), pc.Issuer)
 	if err != nil {
 		return err
 	}
-	name := platformName(preset, pc.Issuer)
-	if len(others) > 0 {
-		name += " (client " + res.ClientID + ")"
-	}
 	reg := &lti.Registration{
-		Name:     name,
+		Name:     platformName(preset, pc.Issuer),
 		Issuer:   pc.Issuer,
 		ClientID: res.ClientID,
 		AuthURL:  pc.AuthorizationEndpoint,

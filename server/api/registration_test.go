@@ -19,6 +19,9 @@ import (
 
 var sessionField = regexp.MustCompile(`name="session" value="([^"]+)"`)
 
+// statusLine is the closing page's sentence naming the new registration.
+var statusLine = regexp.MustCompile(`<p role="status">.*?</p>`)
+
 // registerStart opens the tool's registration URL as the LMS would.
 func (h *harness) registerStart(rawURL string) (*http.Response, string) {
 	h.t.Helper()
@@ -169,8 +172,9 @@ func TestDynamicRegistration_PendingByDefault(t *testing.T) {
 }
 
 // TestDynamicRegistration_SameIssuer: a second registration of the same LMS
-// is named with its client ID, its closing page warns of the first one, and
-// the approval queue lists the other registration with each.
+// keeps the LMS's name, its closing page names its client ID once and warns
+// of the first one, and the approval queue lists the other registration
+// with each.
 func TestDynamicRegistration_SameIssuer(t *testing.T) {
 	h := newHarness(t)
 	cookie, _ := h.signedIn()
@@ -196,8 +200,13 @@ func TestDynamicRegistration_SameIssuer(t *testing.T) {
 	for _, r := range regs {
 		names[r.ClientID] = r.Name
 	}
-	if names[first.ClientID] == names[second.ClientID] || !strings.HasSuffix(names[second.ClientID], " (client "+second.ClientID+")") {
+	// Both keep the LMS's name, as a person would type it: the console and
+	// the CLI show the client ID beside it (once).
+	if names[first.ClientID] != names[second.ClientID] || strings.Contains(names[second.ClientID], second.ClientID) {
 		t.Errorf("names of the two registrations: %q", names)
+	}
+	if said := statusLine.FindString(page); strings.Count(said, second.ClientID) != 1 || !strings.Contains(said, names[second.ClientID]) {
+		t.Errorf("closing page names the registration as %q, want its name and client ID once", said)
 	}
 	_, pending := h.consoleCall("GET", "/api/admin/pending", cookie, "", "")
 	var p struct {
