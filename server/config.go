@@ -38,6 +38,10 @@ type config struct {
 	// OutboxRetryWait: how long the console's Retry of one score waits for
 	// the LMS's answer (0: the API's default). Not a flag; tests shorten it.
 	OutboxRetryWait time.Duration
+	// PendingRefresh: how often the open admin console refreshes its count
+	// of what waits for approval (0: the API's default). Not a flag; tests
+	// shorten it.
+	PendingRefresh time.Duration
 }
 
 // minKeyPrepublish is the JWKS's Cache-Control max-age plus the time a

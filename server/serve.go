@@ -81,7 +81,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	apiCfg := api.Config{BaseURL: cfg.BaseURL, AdminToken: token, SessionTTL: cfg.SessionTTL, Assets: assets, TrustProxy: cfg.TrustProxy, Logger: log, Insecure: cfg.Demo,
-		RosterMaxAge: cfg.RosterMaxAge, OutboxRetryWait: cfg.OutboxRetryWait}
+		RosterMaxAge: cfg.RosterMaxAge, OutboxRetryWait: cfg.OutboxRetryWait, PendingRefresh: cfg.PendingRefresh}
 	if cfg.Demo {
 		if a.demo, err = a.setupDemo(ctx); err != nil {
 			a.close()

@@ -2,8 +2,8 @@ package ui
 
 import (
 	"encoding/csv"
-	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ltibox/ltibox/server/model"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -98,10 +98,16 @@ type adminConsole struct {
 	awaitRetry      int64
 	followingOutbox bool
 	// waiting is how many platforms and deployments wait for approval, shown
-	// in the navigation.
-	waiting int
-	debug   *model.LaunchAttempt
-	filter  string
+	// in the navigation (admin_waiting.go); waitingSeq counts its updates,
+	// countingWaiting is true while a refresh is asked for, and stopWaiting
+	// and onVisible belong to followWaiting.
+	waiting         int
+	waitingSeq      int
+	countingWaiting bool
+	stopWaiting     chan struct{}
+	onVisible       app.Func
+	debug           *model.LaunchAttempt
+	filter          string
 
 	// platform form
 	showForm bool
@@ -190,6 +196,7 @@ func (c *adminConsole) checkAuth(ctx app.Context) {
 func (c *adminConsole) signedIn(ctx app.Context, s model.AdminSession) {
 	c.api.csrf, c.username, c.auth, c.pass, c.code, c.errMsg = s.CSRFToken, s.Admin.Username, authReady, "", "", ""
 	c.reload(ctx)
+	c.followWaiting(time.Duration(s.PendingRefreshMS) * time.Millisecond)
 }
 
 // reload fetches what the current page shows.
@@ -239,9 +246,9 @@ func (c *adminConsole) reload(ctx app.Context) {
 			// read when it can, else asked for after the page is drawn.
 			switch page {
 			case PathAdminApprovals:
-				c.waiting = len(pending.Platforms) + len(pending.Deployments)
+				c.setWaiting(len(pending.Platforms) + len(pending.Deployments))
 			case PathAdmin, PathAdminDeployments:
-				c.waiting = waitingIn(platforms)
+				c.setWaiting(waitingIn(platforms))
 			default:
 				c.refreshWaiting()
 			}
@@ -489,44 +496,3 @@ func confirmed(msg string) bool {
 }
 
 func th(text string) app.UI { return app.Th().Attr("scope", "col").Text(text) }
-
-// navLabel is a console page's link text: Pending approvals says how many
-// platforms and deployments wait ("Pending approvals (2)").
-func navLabel(p adminPage, waiting int) string {
-	if p.path == PathAdminApprovals && waiting > 0 {
-		return p.label + " (" + strconv.Itoa(waiting) + ")"
-	}
-	return p.label
-}
-
-// waitingIn counts the platforms and deployments waiting for approval in a
-// list of platforms (as /api/admin/pending would).
-func waitingIn(ps []model.Platform) int {
-	n := 0
-	for _, p := range ps {
-		if p.Status == "pending" {
-			n++
-		}
-		for _, d := range p.Deployments {
-			if d.Status == "pending" {
-				n++
-			}
-		}
-	}
-	return n
-}
-
-// refreshWaiting asks for the approval count without holding up the page;
-// a failure hides the count rather than keep an old one.
-func (c *adminConsole) refreshWaiting() {
-	ctx := c.mctx
-	ctx.Async(func() {
-		p, err := c.api.Pending(ctx)
-		ctx.Dispatch(func(ctx app.Context) {
-			c.waiting = -1
-			if err == nil {
-				c.waiting = len(p.Platforms) + len(p.Deployments)
-			}
-		})
-	})
-}

@@ -203,7 +203,7 @@ func (s *Server) signIn(c *fiber.Ctx, a *model.Admin, status int) error {
 	}
 	c.Response().Header.Add(fiber.HeaderSetCookie, adminSessionCookie(tok, int(adminSessionTTL.Seconds())))
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Status(status).JSON(model.AdminSession{Admin: *a, CSRFToken: csrfFor(tok), ExpiresAt: exp.UTC()})
+	return c.Status(status).JSON(s.adminSessionOf(a, tok, exp.UTC()))
 }
 
 // adminSession is GET /api/admin/session: who is signed in and the CSRF token
@@ -219,7 +219,13 @@ func (s *Server) adminSession(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(model.AdminSession{Admin: *a, CSRFToken: csrfFor(ck), ExpiresAt: exp})
+	return c.JSON(s.adminSessionOf(a, ck, exp))
+}
+
+// adminSessionOf is what the console learns on signing in or reloading: who,
+// the CSRF token of the session cookie tok, and how often to refresh counts.
+func (s *Server) adminSessionOf(a *model.Admin, tok string, exp time.Time) model.AdminSession {
+	return model.AdminSession{Admin: *a, CSRFToken: csrfFor(tok), ExpiresAt: exp, PendingRefreshMS: s.cfg.PendingRefresh.Milliseconds()}
 }
 
 // adminLogout is POST /api/admin/logout.

@@ -114,6 +114,14 @@ func TestConsole_SetupAndSession(t *testing.T) {
 	if _, body := h.consoleCall("GET", "/api/admin/session", cookie, "", ""); csrfOf(t, body) != csrf {
 		t.Errorf("session CSRF differs from the login CSRF")
 	}
+	// The session tells the console how often to count again what waits
+	// for approval: on signing in and on a reload (the default minute).
+	_, again := h.consoleCall("GET", "/api/admin/session", cookie, "", "")
+	for _, body := range []string{body, again} {
+		if !strings.Contains(body, `"pendingRefreshMs":60000`) {
+			t.Errorf("session without the approval count's refresh: %s", body)
+		}
+	}
 	// Logout ends the session.
 	if resp, _ := h.consoleCall("POST", "/api/admin/logout", cookie, csrf, ""); resp.StatusCode != 204 {
 		t.Errorf("logout = %d", resp.StatusCode)

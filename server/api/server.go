@@ -38,6 +38,10 @@ type Config struct {
 	// OutboxRetryWait is how long a retry of named outbox items waits for
 	// the LMS's answer before answering "queued" (default 10 s).
 	OutboxRetryWait time.Duration
+	// PendingRefresh is how often the open admin console asks again how many
+	// platforms and deployments wait for approval (default 1 min): a
+	// registration or launch from an LMS is noticed without a reload.
+	PendingRefresh time.Duration
 }
 
 // Server wires the store and the LTI tool to Fiber.
@@ -68,6 +72,9 @@ func New(cfg Config, db *sqlite.DB, tool *lti.Tool) (*Server, error) {
 	}
 	if cfg.OutboxRetryWait == 0 {
 		cfg.OutboxRetryWait = 10 * time.Second
+	}
+	if cfg.PendingRefresh == 0 {
+		cfg.PendingRefresh = time.Minute
 	}
 	if cfg.RosterMaxAge == 0 {
 		cfg.RosterMaxAge = defaultRosterMaxAge

@@ -15,6 +15,10 @@ type AdminSession struct {
 	Admin     Admin     `json:"admin"`
 	CSRFToken string    `json:"csrfToken"`
 	ExpiresAt time.Time `json:"expiresAt"`
+	// PendingRefreshMS is how often, in milliseconds, the open console asks
+	// again how many platforms and deployments wait for approval: the
+	// server's setting, so that tests can shorten it (0: the console's own).
+	PendingRefreshMS int64 `json:"pendingRefreshMs,omitempty"`
 }
 
 // AdminStatus tells the console whether first-run setup is still open.
