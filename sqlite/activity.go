@@ -54,8 +54,8 @@ func validateActivity(a *model.Activity) error {
 		return model.Errorf(model.EINVALID, "The title is longer than 200 characters.")
 	case len(a.Instructions) > 100_000:
 		return model.Errorf(model.EINVALID, "The instructions are longer than 100,000 characters.")
-	case a.Graded && !(a.ScoreMaximum > 0 && a.ScoreMaximum <= 10_000):
-		return model.Errorf(model.EINVALID, "A graded activity needs a maximum score above 0 and at most 10,000.")
+	case a.Graded && !(a.ScoreMaximum > 0 && a.ScoreMaximum <= model.ScoreMaximumLimit):
+		return model.Errorf(model.EINVALID, "A graded activity needs a maximum score above 0 and at most %s.", model.GroupDigits(model.ScoreMaximumLimit))
 	case a.StartAt != nil && a.EndAt != nil && a.EndAt.Before(*a.StartAt):
 		return model.Errorf(model.EINVALID, "The end date is before the start date.")
 	}

@@ -69,6 +69,21 @@ func TestActivities_SeedFilterAndRules(t *testing.T) {
 	}
 }
 
+// TestCreateActivity_MaximumLimit: the store takes a maximum of exactly
+// model.ScoreMaximumLimit (what the forms' inputs allow) and refuses one just
+// above it, saying the limit in words.
+func TestCreateActivity_MaximumLimit(t *testing.T) {
+	db := MustOpen(t)
+	ctx := context.Background()
+	if err := db.CreateActivity(ctx, &model.Activity{Title: "At the limit", Graded: true, ScoreMaximum: model.ScoreMaximumLimit}); err != nil {
+		t.Errorf("maximum %d refused: %v", model.ScoreMaximumLimit, err)
+	}
+	err := db.CreateActivity(ctx, &model.Activity{Title: "Above", Graded: true, ScoreMaximum: model.ScoreMaximumLimit + 0.5})
+	if want := "at most " + model.GroupDigits(model.ScoreMaximumLimit) + "."; model.ErrorCode(err) != model.EINVALID || !strings.HasSuffix(model.ErrorMessage(err), want) {
+		t.Errorf("maximum above the limit: %v, want EINVALID ending %q", err, want)
+	}
+}
+
 func TestCreateSession_UpsertsUserAndCourse(t *testing.T) {
 	db := MustOpen(t)
 	ctx := context.Background()

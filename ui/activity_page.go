@@ -301,9 +301,8 @@ func (p *activityPage) renderEditor() app.UI {
 			app.P().Body(app.Label().For("edit-tag").Text("Tag (optional)"), app.Input().Type("text").ID("edit-tag").Value(p.draft.Tag).OnChange(value(&p.draft.Tag))),
 			app.P().Class("choice").Body(graded, app.Label().For("edit-graded").Text("Graded")),
 			app.If(p.draft.Graded, func() app.UI {
-				return app.P().Body(app.Label().For("edit-max").Text("Maximum score"),
-					app.Input().Type("number").ID("edit-max").Required(true).Attr("min", "0").Attr("max", "10000").Attr("step", "any").
-						Aria("describedby", "edit-max-help").Value(p.maxText).OnChange(value(&p.maxText)),
+				label, in := maxScoreField("edit-max", "edit-max-help")
+				return app.P().Body(label, in.Value(p.maxText).OnChange(value(&p.maxText)),
 					app.Br(), app.Small().ID("edit-max-help").Class("muted").Text(msgMaximumKept))
 			}),
 			dateFields("edit-", &p.startText, &p.endText),

@@ -105,15 +105,17 @@ func (c *adminConsole) renderActivityForm() app.UI {
 		// the browser never blocks an ungraded activity on a field it does
 		// not use (the server stores 0 for it).
 		app.If(c.act.Graded, func() app.UI {
+			help := "" // editing: a note says a new maximum does not reach placed links
+			if c.act.ID != 0 {
+				help = "act-max-help"
+			}
+			label, in := maxScoreField("act-max", help)
 			return app.Div().Class("field").Body(
-				app.Label().For("act-max").Text("Maximum score"),
-				maxInput(c.act.ID != 0).
-					Value(strconv.FormatFloat(c.act.ScoreMaximum, 'f', -1, 64)).
-					OnInput(func(ctx app.Context, e app.Event) {
-						c.act.ScoreMaximum, _ = strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64)
-					}),
-				// Editing: say that a new maximum does not reach placed links.
-				app.If(c.act.ID != 0, func() app.UI { return app.P().ID("act-max-help").Class("help").Text(msgMaximumKept) }),
+				label,
+				in.Value(strconv.FormatFloat(c.act.ScoreMaximum, 'f', -1, 64)).OnInput(func(ctx app.Context, e app.Event) {
+					c.act.ScoreMaximum, _ = strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64)
+				}),
+				app.If(help != "", func() app.UI { return app.P().ID(help).Class("help").Text(msgMaximumKept) }),
 			)
 		}),
 		app.Label().For("act-tag").Text("Tag"),
@@ -132,14 +134,4 @@ func activityFormTitle(id int64) string {
 		return "New library activity"
 	}
 	return "Edit library activity"
-}
-
-// maxInput is the library form's maximum field, described by the note on
-// placed links when an existing activity is edited.
-func maxInput(editing bool) app.HTMLInput {
-	in := app.Input().Type("number").ID("act-max").Required(true).Attr("min", "0").Attr("max", "10000").Attr("step", "any")
-	if editing {
-		in = in.Aria("describedby", "act-max-help")
-	}
-	return in
 }

@@ -564,8 +564,8 @@ func (p *pickerPage) renderCreate() app.UI {
 			app.P().Body(app.Label().For("new-instructions").Text("Instructions (Markdown)"), app.Textarea().ID("new-instructions").Rows(5).Text(p.newInstructions).OnChange(value(&p.newInstructions))),
 			app.P().Class("choice").Body(graded, app.Label().For("new-graded").Text("Graded")),
 			app.If(p.newGraded, func() app.UI {
-				return app.P().Body(app.Label().For("new-max").Text("Maximum score"), app.Input().Type("number").ID("new-max").Required(true).
-					Attr("min", "0").Attr("max", "10000").Attr("step", "any").Value(p.newMax).OnChange(value(&p.newMax)))
+				label, in := maxScoreField("new-max", "")
+				return app.P().Body(label, in.Value(p.newMax).OnChange(value(&p.newMax)))
 			}),
 			app.P().Body(app.Label().For("new-tag").Text("Tag (optional)"), app.Input().Type("text").ID("new-tag").Value(p.newTag).OnChange(value(&p.newTag))),
 			dateFields("new-", &p.newStart, &p.newEnd),

@@ -2,6 +2,12 @@ package model
 
 import "time"
 
+// ScoreMaximumLimit is the largest maximum score a graded activity may have.
+// The store refuses more, and every form's maximum-score input carries it as
+// its max attribute, so the browser stops an author before the server has to
+// and the two can never disagree about the number.
+const ScoreMaximumLimit = 10_000
+
 // Activity is something instructors place in their course through deep linking:
 // a reading, or a graded self-assessment with a score slider.
 type Activity struct {

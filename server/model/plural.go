@@ -8,7 +8,7 @@ import (
 // Plural is "1 member", "2,500 members" ("activity" → "activities"): counts
 // in the words people read, in the UI, the server's pages and the CLI.
 func Plural(n int, noun string) string {
-	s := groupDigits(n) + " " + noun
+	s := GroupDigits(n) + " " + noun
 	if n == 1 || noun == "min" {
 		return s
 	}
@@ -18,7 +18,9 @@ func Plural(n int, noun string) string {
 	return s + "s"
 }
 
-func groupDigits(n int) string {
+// GroupDigits writes n with thousands separators ("10,000"), for limits and
+// counts quoted in messages people read.
+func GroupDigits(n int) string {
 	s := strconv.Itoa(n)
 	if n < 0 {
 		return s
