@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -191,11 +190,10 @@ func tokenError(err error) *CheckError {
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case errors.Is(err, jwt.ErrTokenMalformed) && errors.As(err, &typeErr):
-		// The token is signed and readable; one claim has a type LTI does not
-		// allow. Say which, so the admin can report it to the LMS vendor.
-		return badRequest("launch.claim_type", fmt.Sprintf("The id_token's %s claim is %s, where LTI 1.3 expects %s.",
-			claimName(typeErr), jsonKind(typeErr.Value), expectedKind(typeErr.Type))).
-			hint("Relaunching will not help: the LMS sends this launch in a form LTI does not allow. Ask your LMS administrator to report it to the LMS vendor, with the claim named above.")
+		// The token is readable JSON (jwt decodes it before it checks the
+		// signature); one claim has a type LTI does not allow. Say which, so
+		// the admin can report it to the LMS vendor.
+		return claimTypeError(claimName(typeErr), jsonKind(typeErr.Value), expectedKind(typeErr.Type))
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return badRequest("launch.not_jwt", "The id_token the LMS sent could not be read.")
 	case errors.Is(err, jwkset.ErrKeyNotFound):
@@ -223,71 +221,6 @@ func tokenError(err error) *CheckError {
 		return unauthorized("launch.claims_invalid", "The id_token claims are not valid.")
 	}
 	return unauthorized("launch.token_invalid", "The id_token could not be verified.")
-}
-
-// claimName is the claim (and field) a JSON type error is about, with the
-// spec's URL prefix cut ("context.type", "roles", "exp").
-func claimName(e *json.UnmarshalTypeError) string {
-	name := strings.TrimPrefix(e.Field, "RegisteredClaims.") // jwt's embedded iss, sub, aud…
-	if name == "" {
-		name = e.Struct
-	}
-	for _, prefix := range []string{"https://purl.imsglobal.org/spec/lti/claim/", "https://purl.imsglobal.org/spec/lti-ags/claim/",
-		"https://purl.imsglobal.org/spec/lti-nrps/claim/", "https://purl.imsglobal.org/spec/lti-dl/claim/"} {
-		if rest, ok := strings.CutPrefix(name, prefix); ok {
-			return rest
-		}
-	}
-	if name == "" {
-		return "unnamed"
-	}
-	return name
-}
-
-// jsonKind says what a JSON value of kind v ("string", "number", "array"…) is.
-func jsonKind(v string) string {
-	switch {
-	case v == "string":
-		return "a text"
-	case v == "array":
-		return "a list"
-	case v == "object":
-		return "an object"
-	case v == "bool":
-		return "true or false"
-	case strings.HasPrefix(v, "number"):
-		return "a number"
-	}
-	return v
-}
-
-// expectedKind says what the claim should be, from the Go type it decodes into.
-func expectedKind(t reflect.Type) string {
-	if t == nil {
-		return "another type"
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a text"
-	case reflect.Slice:
-		if t.Elem().Kind() == reflect.String {
-			return "a list of texts"
-		}
-		return "a list"
-	case reflect.Struct, reflect.Map:
-		if t == reflect.TypeOf(jwt.NumericDate{}) {
-			return "a number (seconds since 1970)"
-		}
-		return "an object"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int, reflect.Int64, reflect.Float64:
-		return "a number"
-	}
-	return t.String()
 }
 
 // missingClaim names the claim in a jwt "claim is required" error.

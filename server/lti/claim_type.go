@@ -1,0 +1,86 @@
+package lti
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// claimTypeError is the launch.claim_type refusal: an id_token whose claim
+// has a JSON type LTI 1.3 does not allow. The message names the claim, what
+// came and what LTI expects, for the administrator and the LMS vendor; the
+// title and the hint are for the student or teacher who sees the page in the
+// LMS, who can do nothing but pass it on.
+func claimTypeError(name, got, want string) *CheckError {
+	return &CheckError{Check: "launch.claim_type", Status: 400, Title: "The LMS sent this launch in a form ltibox cannot read",
+		Message: fmt.Sprintf("The id_token's %s claim is %s, where LTI 1.3 expects %s.", name, got, want),
+		Hint:    "Opening the activity again will not help, and nothing you did caused this. " + TellSupport + ": the LMS vendor must fix how the LMS sends the claim named above."}
+}
+
+// claimName is the claim (and field) a JSON type error is about, with the
+// spec's URL prefix cut ("context.type", "roles", "exp").
+func claimName(e *json.UnmarshalTypeError) string {
+	name := strings.TrimPrefix(e.Field, "RegisteredClaims.") // jwt's embedded iss, sub, aud…
+	if name == "" {
+		name = e.Struct
+	}
+	for _, prefix := range []string{"https://purl.imsglobal.org/spec/lti/claim/", "https://purl.imsglobal.org/spec/lti-ags/claim/",
+		"https://purl.imsglobal.org/spec/lti-nrps/claim/", "https://purl.imsglobal.org/spec/lti-dl/claim/"} {
+		if rest, ok := strings.CutPrefix(name, prefix); ok {
+			return rest
+		}
+	}
+	if name == "" {
+		return "unnamed"
+	}
+	return name
+}
+
+// jsonKind says what a JSON value of kind v ("string", "number", "array"…) is.
+func jsonKind(v string) string {
+	switch {
+	case v == "string":
+		return "a text"
+	case v == "array":
+		return "a list"
+	case v == "object":
+		return "an object"
+	case v == "bool":
+		return "true or false"
+	case strings.HasPrefix(v, "number"):
+		return "a number"
+	}
+	return v
+}
+
+// expectedKind says what the claim should be, from the Go type it decodes into.
+func expectedKind(t reflect.Type) string {
+	if t == nil {
+		return "another type"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a text"
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.String {
+			return "a list of texts"
+		}
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		if t == reflect.TypeOf(jwt.NumericDate{}) {
+			return "a number (seconds since 1970)"
+		}
+		return "an object"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Float64:
+		return "a number"
+	}
+	return t.String()
+}
