@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"html"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -21,6 +23,7 @@ func TestLaunch_ClaimTypePageSpeaksToStudents(t *testing.T) {
 		admin string
 	}{
 		{"sub a number", ltitest.LaunchSpec{Mutate: set("sub", 5)}, "sub claim is a number, where LTI 1.3 expects a text"},
+		{"exp a text", ltitest.LaunchSpec{Mutate: set("exp", "tomorrow")}, "exp claim is a text, where LTI 1.3 expects a number"},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			resp, body := h.launch(sc.spec)
@@ -33,5 +36,36 @@ func TestLaunch_ClaimTypePageSpeaksToStudents(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLaunch_ClaimTypeSpendsOnlyItsLogin: a launch refused for a claim's type
+// stores no session and nothing beside the login it completes, and that
+// login, which holds the nonce, is spent: the same id_token and state sent
+// again, with the cookie restored, are refused as used.
+func TestLaunch_ClaimTypeSpendsOnlyItsLogin(t *testing.T) {
+	h := newHarness(t)
+	launches := 0
+	for _, sc := range badPayloads() {
+		if sc.check != "launch.claim_type" {
+			continue
+		}
+		t.Run(sc.name, func(t *testing.T) {
+			client := h.browser()
+			action, fields := h.startLogin(client, sc.spec)
+			launches++
+			resp, body := h.post(client, action, fields)
+			h.rejected(t, resp, body, 400, "launch.claim_type", sc.words)
+			if logins, _ := h.count(); logins != launches {
+				t.Errorf("%d login states stored after %d launches, want one each", logins, launches)
+			}
+			u, _ := url.Parse(action) // the first launch cleared the state cookie
+			client.Jar.SetCookies(u, []*http.Cookie{{Name: stateCookieName(fields.Get("state")), Value: fields.Get("state"), Path: "/lti/"}})
+			resp, body = h.post(client, action, fields)
+			h.rejected(t, resp, body, 401, "launch.state_used", "already used")
+		})
+	}
+	if launches == 0 {
+		t.Fatal("badPayloads has no claim_type scenario")
 	}
 }

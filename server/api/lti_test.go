@@ -267,6 +267,13 @@ func badPayloads() []badPayload {
 		{"claim type: roles an object", ltitest.LaunchSpec{Mutate: set(lti.ClaimRoles, map[string]any{"role": ltitest.RoleLearner})},
 			400, "launch.claim_type", "roles claim is an object, where LTI 1.3 expects a list of texts"},
 		{"claim type: tool_platform a text", ltitest.LaunchSpec{Mutate: set(lti.ClaimToolPlatform, "Moodle")}, 400, "launch.claim_type", "tool_platform claim is a text, where LTI 1.3 expects an object"},
+		// jwt reads the times itself, without naming them: "tomorrow" is not
+		// even a type error to it, and true one without a claim name.
+		{"claim type: exp a text", ltitest.LaunchSpec{Mutate: set("exp", "tomorrow")}, 400, "launch.claim_type", "exp claim is a text, where LTI 1.3 expects a number"},
+		{"claim type: iat a text", ltitest.LaunchSpec{Mutate: set("iat", "today")}, 400, "launch.claim_type", "iat claim is a text, where LTI 1.3 expects a number"},
+		{"claim type: nbf a text", ltitest.LaunchSpec{Mutate: set("nbf", "now")}, 400, "launch.claim_type", "nbf claim is a text, where LTI 1.3 expects a number"},
+		{"claim type: exp true", ltitest.LaunchSpec{Mutate: set("exp", true)}, 400, "launch.claim_type", "exp claim is true or false, where LTI 1.3 expects a number"},
+		{"claim type: nbf an object", ltitest.LaunchSpec{Mutate: set("nbf", map[string]any{"at": 1})}, 400, "launch.claim_type", "nbf claim is an object, where LTI 1.3 expects a number"},
 	}
 }
 

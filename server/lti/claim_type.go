@@ -1,6 +1,7 @@
 package lti
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -18,6 +19,60 @@ func claimTypeError(name, got, want string) *CheckError {
 	return &CheckError{Check: "launch.claim_type", Status: 400, Title: "The LMS sent this launch in a form ltibox cannot read",
 		Message: fmt.Sprintf("The id_token's %s claim is %s, where LTI 1.3 expects %s.", name, got, want),
 		Hint:    "Opening the activity again will not help, and nothing you did caused this. " + TellSupport + ": the LMS vendor must fix how the LMS sends the claim named above."}
+}
+
+// timeClaimType is the launch.claim_type refusal for a time claim (exp, iat,
+// nbf) that jwt could not read because it is not a number, or nil. jwt reads
+// the times with its own NumericDate, whose errors name no claim ("tomorrow"
+// is not even a JSON type error to it), so the payload of a token that failed
+// to decode is read once more for them: on this error path only, never on a
+// launch that works. A time claim jwt reads (a number, or one in quotes,
+// which jwt accepts) is never blamed, nor is a number jwt cannot hold.
+func timeClaimType(raw string) *CheckError {
+	_, rest, _ := strings.Cut(raw, ".")
+	payload, _, _ := strings.Cut(rest, ".")
+	b, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return nil
+	}
+	var times struct {
+		Exp json.RawMessage `json:"exp"`
+		IAT json.RawMessage `json:"iat"`
+		NBF json.RawMessage `json:"nbf"`
+	}
+	if json.Unmarshal(b, &times) != nil {
+		return nil
+	}
+	for _, c := range []struct {
+		name  string
+		value json.RawMessage
+	}{{"exp", times.Exp}, {"iat", times.IAT}, {"nbf", times.NBF}} {
+		var d *jwt.NumericDate // a pointer, as in jwt.RegisteredClaims: null is no time, not an error
+		if len(c.value) == 0 || json.Unmarshal(c.value, &d) == nil {
+			continue
+		}
+		if kind := rawKind(c.value); kind != "number" {
+			return claimTypeError(c.name, jsonKind(kind), expectedKind(reflect.TypeOf(d)))
+		}
+	}
+	return nil
+}
+
+// rawKind is the kind of a JSON value, as json.UnmarshalTypeError names it
+// ("string", "array"…), from its first byte: the decoder hands over a value
+// without leading space.
+func rawKind(v json.RawMessage) string {
+	switch v[0] {
+	case '"':
+		return "string"
+	case '[':
+		return "array"
+	case '{':
+		return "object"
+	case 't', 'f':
+		return "bool"
+	}
+	return "number"
 }
 
 // claimName is the claim (and field) a JSON type error is about, with the

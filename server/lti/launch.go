@@ -162,6 +162,11 @@ func (t *Tool) verifyIDToken(ctx context.Context, reg *Registration, raw string)
 			// The kid is unknown because the key set could not be read at all.
 			return nil, jwksUnavailable(fetchErr, err)
 		}
+		if errors.Is(err, jwt.ErrTokenMalformed) {
+			if ce := timeClaimType(raw); ce != nil {
+				return nil, ce.with(reg, err)
+			}
+		}
 		return nil, tokenError(err).with(reg, err)
 	}
 	if claims.IssuedAt == nil {
