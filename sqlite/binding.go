@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ltibox/ltibox/server/lti"
+	"github.com/ltibox/ltibox/server/model"
 )
 
 // ErrHandoffKey is a handoff presented without the key its window was given.
@@ -123,24 +124,18 @@ func (db *DB) CountHandoffs(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// LaunchBindingCount is how often launches of one platform bound their state one way.
-type LaunchBindingCount struct {
-	Binding  string    `json:"binding"` // cookie, storage, window
-	Launches int64     `json:"launches"`
-	LastAt   time.Time `json:"lastAt"`
-}
-
 // LaunchBindingCounts returns, for one registration, how many launches used
-// each browser binding (cookie, platform storage, new window), most used first.
-func (db *DB) LaunchBindingCounts(ctx context.Context, registrationID int64) ([]LaunchBindingCount, error) {
+// each browser binding (cookie, platform storage, new window), most used
+// first, as the console shows them.
+func (db *DB) LaunchBindingCounts(ctx context.Context, registrationID int64) ([]model.LaunchBinding, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT binding, launches, last_at FROM launch_bindings WHERE registration_id = ? ORDER BY launches DESC, binding`, registrationID)
 	if err != nil {
 		return nil, fmt.Errorf("launch binding counts: %w", err)
 	}
 	defer rows.Close()
-	out := []LaunchBindingCount{}
+	out := []model.LaunchBinding{}
 	for rows.Next() {
-		var c LaunchBindingCount
+		var c model.LaunchBinding
 		var last int64
 		if err := rows.Scan(&c.Binding, &c.Launches, &last); err != nil {
 			return nil, fmt.Errorf("launch binding counts: %w", err)

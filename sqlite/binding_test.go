@@ -133,7 +133,7 @@ func TestLaunchBindingCounts_CountedWithEachSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []sqlite.LaunchBindingCount{{"cookie", 3, *now}, {"storage", 1, *now}, {"window", 1, *now}}
+	want := []model.LaunchBinding{{Binding: "cookie", Launches: 3, LastAt: *now}, {Binding: "storage", Launches: 1, LastAt: *now}, {Binding: "window", Launches: 1, LastAt: *now}}
 	if len(got) != len(want) {
 		t.Fatalf("counts = %+v", got)
 	}

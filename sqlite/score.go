@@ -150,7 +150,7 @@ func (db *DB) LatestScore(ctx context.Context, linkID, userID int64) (*model.Sco
 // and their last activity (latest launch or score), by name. Learners come
 // from context_learners: launches add them, and the roster (NRPS) may too.
 func (db *DB) Gradebook(ctx context.Context, contextID, linkID int64) ([]model.GradebookRow, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT u.id, u.subject, u.name, u.given_name, u.family_name, u.email, l.source, l.last_seen_at,
+	rows, err := db.db.QueryContext(ctx, `SELECT u.id, u.registration_id, u.subject, u.name, u.given_name, u.family_name, u.email, l.source, l.last_seen_at,
 			(SELECT MAX(s.id) FROM scores s WHERE s.link_id = ? AND s.user_id = u.id
 				AND s.timestamp_us = (SELECT MAX(timestamp_us) FROM scores WHERE link_id = ? AND user_id = u.id))
 		FROM context_learners l JOIN users u ON u.id = l.user_id
@@ -168,7 +168,7 @@ func (db *DB) Gradebook(ctx context.Context, contextID, linkID int64) ([]model.G
 		var p pending
 		var seen int64
 		u := &p.row.User
-		if err := rows.Scan(&u.ID, &u.Subject, &u.Name, &u.GivenName, &u.FamilyName, &u.Email, &p.row.Source, &seen, &p.scoreID); err != nil {
+		if err := rows.Scan(&u.ID, &u.PlatformID, &u.Subject, &u.Name, &u.GivenName, &u.FamilyName, &u.Email, &p.row.Source, &seen, &p.scoreID); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("gradebook: %w", err)
 		}
@@ -195,7 +195,6 @@ func (db *DB) Gradebook(ctx context.Context, contextID, linkID int64) ([]model.G
 				p.row.LastActivity = &t
 			}
 		}
-		p.row.User.PlatformID = 0
 		out = append(out, p.row)
 	}
 	return out, nil

@@ -137,6 +137,12 @@ func TestGradebook_LearnersSeenAtLaunch(t *testing.T) {
 	if rows[0].Score != nil || rows[1].Score == nil || *rows[1].Score.ScoreGiven != 7 || rows[0].Source != "launch" || rows[0].LastActivity == nil {
 		t.Errorf("rows = %+v / %+v", rows[0], rows[1].Score)
 	}
+	// Each learner says which platform they are a user of, as in a session.
+	for _, r := range rows {
+		if r.User.PlatformID != reg.ID {
+			t.Errorf("%s: platform %d, want %d", r.User.Subject, r.User.PlatformID, reg.ID)
+		}
+	}
 	for _, c := range []struct {
 		user int64
 		want bool

@@ -13,14 +13,9 @@ import (
 )
 
 // PlatformSetup is what the console shows an administrator for one LMS: where
-// to go in that LMS, what a deployment is there, and the JSON to paste.
-type PlatformSetup struct {
-	Where          string `json:"where"`
-	DeploymentNote string `json:"deploymentNote"`
-	Hint           string `json:"hint"`
-	JSON           string `json:"json"`
-	JSONLabel      string `json:"jsonLabel"`
-}
+// to go in that LMS, what a deployment is there, and the JSON to paste. It is
+// the console's own wire type, so the two cannot disagree on a field.
+type PlatformSetup = model.PlatformSetup
 
 // SetupFor builds the paste-ready configuration for a preset from the tool's
 // URLs (the console's and the CLI's `platform show`).

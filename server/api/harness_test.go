@@ -132,6 +132,10 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 		}
 	}
 	t.Cleanup(func() {
+		// A connection the shared transport dialed but never used (it lost
+		// a dial race) is not idle to fasthttp, so Shutdown would wait the
+		// server's ReadTimeout (30 s) for it: close it first.
+		http.DefaultClient.CloseIdleConnections()
 		_ = h.srv.Shutdown(context.Background())
 		h.tool.Close()
 		db.Close()

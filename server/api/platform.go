@@ -27,7 +27,7 @@ type PlatformView struct {
 	Setup       PlatformSetup     `json:"setup"` // where to paste what in this LMS (issue 6)
 	// Bindings: how launches bound the login to the browser (cookie, platform
 	// storage, new window), shown in the console per platform.
-	Bindings []sqlite.LaunchBindingCount `json:"bindings"`
+	Bindings []model.LaunchBinding `json:"bindings"`
 	// SameIssuer lists the other registrations of the same LMS (pending list only).
 	SameIssuer []model.PlatformRef `json:"sameIssuer,omitempty"`
 }

@@ -78,8 +78,11 @@ type PendingDeployment struct {
 	CreatedAt      time.Time `json:"createdAt"`
 }
 
-// The console's wire types. The server encodes its own structs (api.PlatformView,
-// lti.Preset, ...) with the same JSON names; these are what the UI decodes.
+// The console's wire types. The server encodes some answers from its own
+// structs (api.PlatformView with lti.Registration, lti.Deployment and
+// lti.ToolURLs; lti.Preset), since lti may not import model; these are what
+// the UI decodes. TestWireContract (server/api) holds the two to the same
+// JSON names, both ways.
 
 // ToolURLs are the values an LMS administrator pastes into the LMS.
 type ToolURLs struct {
