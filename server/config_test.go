@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -46,6 +47,9 @@ func TestKeyPrepublish_OneRuleForServeAndCLI(t *testing.T) {
 		if err != want {
 			t.Errorf("%s with LTIBOX_KEY_PREPUBLISH=5m: %q, want %q", cmd, err, want)
 		}
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+		t.Errorf("the refused commands left %d file(s) in the data directory (%v)", len(entries), err)
 	}
 	var cfg config
 	if _, err := cfg.parse(newServeFlags(&cfg), []string{"--key-prepublish", minKeyPrepublish.String()}, io.Discard); err != nil || cfg.KeyPrepublish != minKeyPrepublish {

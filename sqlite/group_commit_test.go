@@ -20,14 +20,19 @@ func TestGroupTx_EachWriterKeepsItsOwnOutcome(t *testing.T) {
 	}
 	errOdd := errors.New("odd writers fail after writing")
 	const writers = 48
+	// A first writer holds the lead until all the others wait behind it, so
+	// they share the next batch however the scheduler runs them.
+	gate, gateDone := make(chan struct{}), make(chan error, 1)
+	go func() {
+		gateDone <- db.groupTx(ctx, func(context.Context, txn) error { <-gate; return nil })
+	}()
+	waitGroupQueue(t, db, func(g *groupCommit) bool { return g.leading })
 	var wg sync.WaitGroup
 	errs := make([]error, writers)
-	start := make(chan struct{})
 	for i := range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			<-start
 			errs[i] = db.groupTx(ctx, func(ctx context.Context, tx txn) error {
 				for part := range 3 {
 					if _, err := tx.ExecContext(ctx, `INSERT INTO gc_probe (k, part) VALUES (?, ?)`, fmt.Sprintf("w%d-%d", i, part), part); err != nil {
@@ -41,8 +46,12 @@ func TestGroupTx_EachWriterKeepsItsOwnOutcome(t *testing.T) {
 			})
 		}()
 	}
-	close(start)
+	waitGroupQueue(t, db, func(g *groupCommit) bool { return len(g.queue) == writers })
+	close(gate)
 	wg.Wait()
+	if err := <-gateDone; err != nil {
+		t.Fatalf("gate writer: %v", err)
+	}
 	for i, err := range errs {
 		if want := error(nil); i%2 == 1 {
 			want = errOdd
@@ -53,8 +62,8 @@ func TestGroupTx_EachWriterKeepsItsOwnOutcome(t *testing.T) {
 			t.Errorf("writer %d: %v", i, err)
 		}
 	}
-	if db.group.largest < 2 {
-		t.Fatalf("the largest batch held %d writer(s): the shared path was not exercised", db.group.largest)
+	if db.group.largest != writers {
+		t.Fatalf("the largest batch held %d writer(s), want all %d: the shared path was not exercised", db.group.largest, writers)
 	}
 	rows, err := db.db.QueryContext(ctx, `SELECT k FROM gc_probe`)
 	if err != nil {
@@ -132,4 +141,18 @@ func TestGroupTx_PanicIsThatWritersError(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the group is stuck after a panic")
 	}
+}
+
+// waitGroupQueue waits until the group commit's state satisfies ok.
+func waitGroupQueue(t *testing.T, db *DB, ok func(*groupCommit) bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		db.group.mu.Lock()
+		done := ok(&db.group)
+		db.group.mu.Unlock()
+		if done {
+			return
+		}
+	}
+	t.Fatal("the group commit never reached the awaited state")
 }

@@ -203,7 +203,7 @@ func (c *adminConsole) signedIn(ctx app.Context, s model.AdminSession) {
 func (c *adminConsole) reload(ctx app.Context) {
 	ctx = c.mctx
 	c.loaded = statusLoading
-	page := c.page
+	page, seq := c.page, c.waitingSeq
 	ctx.Async(func() {
 		var err error
 		var platforms []model.Platform
@@ -244,13 +244,18 @@ func (c *adminConsole) reload(ctx app.Context) {
 			// The navigation counts what waits for approval on every page, so
 			// a registration made from an LMS is noticed: from what this page
 			// read when it can, else asked for after the page is drawn.
+			counted := -1
 			switch page {
 			case PathAdminApprovals:
-				c.setWaiting(len(pending.Platforms) + len(pending.Deployments))
+				counted = len(pending.Platforms) + len(pending.Deployments)
 			case PathAdmin, PathAdminDeployments:
-				c.setWaiting(waitingIn(platforms))
-			default:
+				counted = waitingIn(platforms)
+			}
+			switch {
+			case counted < 0:
 				c.refreshWaiting()
+			case c.waitingSeq == seq: // else a count came in while this page read (setWaiting)
+				c.setWaiting(counted)
 			}
 			c.platforms, c.presets, c.settings, c.pending = platforms, presets, settings, pending
 			c.keys, c.library, c.launches, c.outbox = keys, library, launches, outbox

@@ -162,14 +162,13 @@ func noneRow(cols int, text string) app.UI {
 }
 
 // sameIssuerNotes says, for each waiting platform, which other registrations
-// have its issuer: each other one by its label with its client ID (said once,
-// whether or not its label carries it) and its status.
+// have its issuer: each other one by its name and client ID (withClient, as
+// its label says it when two share a name) and its status.
 func sameIssuerNotes(waiting []model.Platform, labels map[int64]string) []string {
 	out := []string{}
 	for _, p := range waiting {
 		for _, o := range p.SameIssuer {
-			other := clientLabel(labels, platformRef{o.ID, o.Name, o.ClientID})
-			out = append(out, labels[p.ID]+" has the same issuer ("+p.Issuer+") as "+other+", which is "+o.Status+".")
+			out = append(out, labels[p.ID]+" has the same issuer ("+p.Issuer+") as "+withClient(o.Name, o.ClientID)+", which is "+o.Status+".")
 		}
 	}
 	return out

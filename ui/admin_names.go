@@ -37,15 +37,6 @@ func withClient(name, clientID string) string {
 	return name + " (client " + clientID + ")"
 }
 
-// clientLabel is a platform's label that names its client ID: the label when
-// it does already (another platform has the same name), else withClient.
-func clientLabel(labels map[int64]string, r platformRef) string {
-	if l, ok := labels[r.id]; ok && l != r.name {
-		return l
-	}
-	return withClient(r.name, r.clientID)
-}
-
 // platformRefs are the platforms of the list.
 func platformRefs(ps []model.Platform) []platformRef {
 	out := []platformRef{}

@@ -13,10 +13,6 @@ import (
 // time, so an open console counts again every so often and when its tab is
 // shown again, not only when a page loads.
 
-// waitingEvery is how often an open console counts again when the server
-// does not say (model.AdminSession.PendingRefreshMS).
-const waitingEvery = time.Minute
-
 // navLabel is a console page's link text: Pending approvals says how many
 // platforms and deployments wait ("Pending approvals (2)").
 func navLabel(p adminPage, waiting int) string {
@@ -44,7 +40,8 @@ func waitingIn(ps []model.Platform) int {
 }
 
 // setWaiting shows a count read now. A count asked for earlier and answered
-// later is older than this one: refreshWaiting drops it (see waitingSeq).
+// later is older than this one: refreshWaiting and reload drop it (each
+// notes waitingSeq when it asks).
 func (c *adminConsole) setWaiting(n int) {
 	c.waiting = n
 	c.waitingSeq++
@@ -78,7 +75,7 @@ func (c *adminConsole) followWaiting(every time.Duration) {
 		return
 	}
 	if every <= 0 {
-		every = waitingEvery
+		every = model.PendingRefreshDefault
 	}
 	ctx, stop := c.mctx, make(chan struct{})
 	c.stopWaiting = stop

@@ -9,8 +9,9 @@ import (
 
 // TestMaxScoreField_SameInEveryForm: the library form, the picker's create
 // form and the course editor ask for the maximum with one labelled input
-// whose max is the store's own limit, so no form lets through what the
-// server refuses, or refuses what it takes.
+// whose max is the store's own limit, so no form refuses a maximum the
+// server takes or lets through one above the limit (the store still refuses
+// 0, which min="0" lets through, with its own message).
 func TestMaxScoreField_SameInEveryForm(t *testing.T) {
 	console := newAdminConsole(PathAdminActivities)
 	console.auth, console.loaded = authReady, statusLoaded

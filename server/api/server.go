@@ -74,7 +74,7 @@ func New(cfg Config, db *sqlite.DB, tool *lti.Tool) (*Server, error) {
 		cfg.OutboxRetryWait = 10 * time.Second
 	}
 	if cfg.PendingRefresh == 0 {
-		cfg.PendingRefresh = time.Minute
+		cfg.PendingRefresh = model.PendingRefreshDefault
 	}
 	if cfg.RosterMaxAge == 0 {
 		cfg.RosterMaxAge = defaultRosterMaxAge

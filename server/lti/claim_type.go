@@ -1,7 +1,6 @@
 package lti
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -31,7 +30,7 @@ func claimTypeError(name, got, want string) *CheckError {
 func timeClaimType(raw string) *CheckError {
 	_, rest, _ := strings.Cut(raw, ".")
 	payload, _, _ := strings.Cut(rest, ".")
-	b, err := base64.RawURLEncoding.DecodeString(payload)
+	b, err := jwt.NewParser().DecodeSegment(payload) // as jwt decoded it
 	if err != nil {
 		return nil
 	}
@@ -52,7 +51,7 @@ func timeClaimType(raw string) *CheckError {
 			continue
 		}
 		if kind := rawKind(c.value); kind != "number" {
-			return claimTypeError(c.name, jsonKind(kind), expectedKind(reflect.TypeOf(d)))
+			return claimTypeError(c.name, jsonKind(kind), numericDateKind)
 		}
 	}
 	return nil
@@ -111,6 +110,9 @@ func jsonKind(v string) string {
 	return v
 }
 
+// numericDateKind is what LTI expects of a time claim (exp, iat, nbf).
+const numericDateKind = "a number (seconds since 1970)"
+
 // expectedKind says what the claim should be, from the Go type it decodes into.
 func expectedKind(t reflect.Type) string {
 	if t == nil {
@@ -129,7 +131,7 @@ func expectedKind(t reflect.Type) string {
 		return "a list"
 	case reflect.Struct, reflect.Map:
 		if t == reflect.TypeOf(jwt.NumericDate{}) {
-			return "a number (seconds since 1970)"
+			return numericDateKind
 		}
 		return "an object"
 	case reflect.Bool:

@@ -17,9 +17,13 @@ type AdminSession struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 	// PendingRefreshMS is how often, in milliseconds, the open console asks
 	// again how many platforms and deployments wait for approval: the
-	// server's setting, so that tests can shorten it (0: the console's own).
+	// server's setting, so that tests can shorten it (0: PendingRefreshDefault).
 	PendingRefreshMS int64 `json:"pendingRefreshMs,omitempty"`
 }
+
+// PendingRefreshDefault is how often an open console counts what waits for
+// approval unless the server is told otherwise.
+const PendingRefreshDefault = time.Minute
 
 // AdminStatus tells the console whether first-run setup is still open.
 type AdminStatus struct {
