@@ -47,7 +47,7 @@ type config struct {
 // minKeyPrepublish is the JWKS's Cache-Control max-age plus the time a
 // running server takes to see a rotation made with the CLI: a shorter
 // pre-publication would let a cached key set miss the new key.
-const minKeyPrepublish = 5*time.Minute + lti.KeyCacheTTL
+const minKeyPrepublish = lti.JWKSMaxAge + lti.KeyCacheTTL
 
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
@@ -120,7 +120,8 @@ func (c *config) parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]str
 		}
 	}
 	if c.KeyPrepublish < minKeyPrepublish {
-		return nil, fmt.Errorf("--key-prepublish %s is too short: LMSs may cache the key set for 5m and a running ltibox sees a rotation within 1m, so use at least %s", c.KeyPrepublish, minKeyPrepublish)
+		return nil, fmt.Errorf("--key-prepublish %s is too short: LMSs may cache the key set for %dm and a running ltibox sees a rotation within %dm, so use at least %s",
+			c.KeyPrepublish, int(lti.JWKSMaxAge.Minutes()), int(lti.KeyCacheTTL.Minutes()), minKeyPrepublish)
 	}
 	if c.BaseURL == "" {
 		port := "8080"

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -217,6 +218,9 @@ func sessionFromLaunch(l *lti.Launch) *model.LaunchSession {
 	return sess
 }
 
+// jwksCacheControl lets an LMS keep our key set for lti.JWKSMaxAge.
+var jwksCacheControl = "public, max-age=" + strconv.Itoa(int(lti.JWKSMaxAge.Seconds()))
+
 // jwks publishes the tool's public keys.
 func (s *Server) jwks(c *fiber.Ctx) error {
 	raw, err := s.tool.JWKS(c.UserContext())
@@ -224,6 +228,6 @@ func (s *Server) jwks(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	c.Set(fiber.HeaderCacheControl, jwksCacheControl)
 	return c.Send(raw)
 }

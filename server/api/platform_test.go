@@ -284,12 +284,16 @@ func TestAdminAPI_SetupWhere(t *testing.T) {
 }
 
 // publishedKIDs reads the tool's JWKS and returns its kids in order, failing
-// the test on any private member or a key that is not RSA-2048 RS256.
+// the test on any private member, a key that is not RSA-2048 RS256, or a
+// cache lifetime other than the one key rotation waits out (lti.JWKSMaxAge).
 func publishedKIDs(t *testing.T, h *harness) []string {
 	t.Helper()
 	resp, err := http.Get(h.url + "/.well-known/jwks.json")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := resp.Header.Get("Cache-Control"); got != "public, max-age=300" {
+		t.Errorf("JWKS Cache-Control = %q, want public, max-age=300 (lti.JWKSMaxAge)", got)
 	}
 	var set struct {
 		Keys []map[string]any `json:"keys"`

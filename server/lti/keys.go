@@ -86,6 +86,11 @@ type keyRing struct {
 	jwks       []byte
 }
 
+// JWKSMaxAge is the Cache-Control max-age the tool's JWKS is served with:
+// how long an LMS may keep our key set, which a rotation must outwait
+// (KeyPrepublish) and a leaked key survives (RotateKeyNow).
+const JWKSMaxAge = 5 * time.Minute
+
 // KeyCacheTTL is how long a Tool keeps its keys and JWKS before reading the
 // store again: a rotation made by another process (the CLI) shows within it.
 const KeyCacheTTL = time.Minute
@@ -212,8 +217,7 @@ func (t *Tool) RotateKey(ctx context.Context) (*Key, error) {
 // RotateKeyNow is for a leaked key: a new key signs at once and every other
 // key leaves the JWKS at once. The tool's keys sit together in its store, so
 // a leak of one is taken as a leak of all. LMSs that cached the key set keep
-// trusting the old keys until their cache runs out (we serve it with
-// max-age=300); those that do not refetch on an unknown kid refuse our
+// trusting the old keys until their cache runs out (JWKSMaxAge); those that do not refetch on an unknown kid refuse our
 // service calls until then.
 func (t *Tool) RotateKeyNow(ctx context.Context) (*Key, error) {
 	now := t.cfg.Now()

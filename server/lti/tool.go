@@ -27,7 +27,7 @@ type Config struct {
 	KeyOverlap time.Duration
 	// KeyPrepublish is how long a rotated-in key is published before it signs
 	// (default 1 h), so an LMS that caches our key set (we serve it with
-	// max-age=300) and does not refetch on an unknown kid has it already.
+	// JWKSMaxAge) and does not refetch on an unknown kid has it already.
 	KeyPrepublish time.Duration
 	// TrustedAudiences may appear in aud beside our client_id (checklist 24).
 	TrustedAudiences []string
