@@ -42,7 +42,14 @@ type config struct {
 	// of what waits for approval (0: the API's default). Not a flag; tests
 	// shorten it.
 	PendingRefresh time.Duration
+	// badEnv holds the LTIBOX_* variables that could not be read, in the
+	// order met, for parse to refuse (unless their flag was given): a typo
+	// such as LTIBOX_SESSION_TTL=8 must not quietly become the default.
+	badEnv []envProblem
 }
+
+// envProblem is an LTIBOX_* variable whose value is not of its flag's kind.
+type envProblem struct{ name, value, want string }
 
 // minKeyPrepublish is the JWKS's Cache-Control max-age plus the time a
 // running server takes to see a rotation made with the CLI: a shorter
@@ -56,34 +63,55 @@ func env(name, def string) string {
 	return def
 }
 
-func envBool(name string) bool {
-	v := strings.ToLower(os.Getenv(name))
-	return v == "1" || v == "true" || v == "yes"
+// envBool reads a yes/no variable; unset or empty is no.
+func (c *config) envBool(name string) bool {
+	switch v := os.Getenv(name); strings.ToLower(v) {
+	case "1", "true", "yes":
+		return true
+	case "", "0", "false", "no":
+		return false
+	default:
+		c.badEnv = append(c.badEnv, envProblem{name, v, "true or false"})
+		return false
+	}
 }
 
-func envDuration(name string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
-		return d
+// envDuration reads a duration variable; unset or empty is def.
+func (c *config) envDuration(name string, def time.Duration) time.Duration {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
 	}
-	return def
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		c.badEnv = append(c.badEnv, envProblem{name, v, "a duration such as 90s, 15m or 8h"})
+		return def
+	}
+	return d
+}
+
+// envFlag is the flag an LTIBOX_* variable stands for (LTIBOX_SESSION_TTL:
+// session-ttl).
+func envFlag(name string) string {
+	return strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(name, "LTIBOX_"), "_", "-"))
 }
 
 // flags registers the common flags on fs, defaulting from LTIBOX_* variables.
 func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", env("LTIBOX_DATA", "./data"), "data directory (SQLite file, admin token)")
 	fs.StringVar(&c.BaseURL, "base-url", env("LTIBOX_BASE_URL", ""), "public base URL of this tool, e.g. https://ltibox.school.edu")
-	fs.DurationVar(&c.KeyPrepublish, "key-prepublish", envDuration("LTIBOX_KEY_PREPUBLISH", time.Hour), "after a key rotation, publish the new key this long before it signs (at least 6m: the JWKS cache time plus a minute)")
+	fs.DurationVar(&c.KeyPrepublish, "key-prepublish", c.envDuration("LTIBOX_KEY_PREPUBLISH", time.Hour), "after a key rotation, publish the new key this long before it signs (at least 6m: the JWKS cache time plus a minute)")
 }
 
 func (c *config) serveFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", env("LTIBOX_ADDR", ":8080"), "listen address")
-	fs.BoolVar(&c.Demo, "demo", envBool("LTIBOX_DEMO"), "mount the built-in demo LMS at /demo-lms and register it")
-	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool("LTIBOX_TRUST_PROXY"), "honour X-Forwarded-* headers from a reverse proxy")
+	fs.BoolVar(&c.Demo, "demo", c.envBool("LTIBOX_DEMO"), "mount the built-in demo LMS at /demo-lms and register it")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.envBool("LTIBOX_TRUST_PROXY"), "honour X-Forwarded-* headers from a reverse proxy")
 	fs.StringVar(&c.AdminToken, "admin-token", env("LTIBOX_ADMIN_TOKEN", ""), "bearer token for /api/admin (default: generated into DATA/admin-token)")
-	fs.DurationVar(&c.SessionTTL, "session-ttl", envDuration("LTIBOX_SESSION_TTL", 8*time.Hour), "how long a launch session lasts")
-	fs.DurationVar(&c.Leeway, "leeway", envDuration("LTIBOX_LEEWAY", 60*time.Second), "clock skew allowed on id_token times")
-	fs.DurationVar(&c.MaxTokenAge, "max-token-age", envDuration("LTIBOX_MAX_TOKEN_AGE", 5*time.Minute), "reject id_tokens issued longer ago than this")
-	fs.DurationVar(&c.RosterMaxAge, "roster-max-age", envDuration("LTIBOX_ROSTER_MAX_AGE", time.Hour), "refresh a course roster from the LMS when it is older than this")
+	fs.DurationVar(&c.SessionTTL, "session-ttl", c.envDuration("LTIBOX_SESSION_TTL", 8*time.Hour), "how long a launch session lasts")
+	fs.DurationVar(&c.Leeway, "leeway", c.envDuration("LTIBOX_LEEWAY", 60*time.Second), "clock skew allowed on id_token times")
+	fs.DurationVar(&c.MaxTokenAge, "max-token-age", c.envDuration("LTIBOX_MAX_TOKEN_AGE", 5*time.Minute), "reject id_tokens issued longer ago than this")
+	fs.DurationVar(&c.RosterMaxAge, "roster-max-age", c.envDuration("LTIBOX_ROSTER_MAX_AGE", time.Hour), "refresh a course roster from the LMS when it is older than this")
 }
 
 // Where config.BaseURL came from.
@@ -119,9 +147,18 @@ func (c *config) parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]str
 			c.AdminTokenFrom = "--admin-token"
 		}
 	}
+	for _, e := range c.badEnv {
+		if !set[envFlag(e.name)] {
+			return nil, fmt.Errorf("%s=%q cannot be read: it must be %s", e.name, e.value, e.want)
+		}
+	}
 	if c.KeyPrepublish < minKeyPrepublish {
-		return nil, fmt.Errorf("--key-prepublish %s is too short: LMSs may cache the key set for %dm and a running ltibox sees a rotation within %dm, so use at least %s",
-			c.KeyPrepublish, int(lti.JWKSMaxAge.Minutes()), int(lti.KeyCacheTTL.Minutes()), minKeyPrepublish)
+		from := "--key-prepublish"
+		if !set["key-prepublish"] && os.Getenv("LTIBOX_KEY_PREPUBLISH") != "" {
+			from = "LTIBOX_KEY_PREPUBLISH"
+		}
+		return nil, fmt.Errorf("%s %s is too short: LMSs may cache the key set for %dm and a running ltibox sees a rotation within %dm, so use at least %s",
+			from, c.KeyPrepublish, int(lti.JWKSMaxAge.Minutes()), int(lti.KeyCacheTTL.Minutes()), minKeyPrepublish)
 	}
 	if c.BaseURL == "" {
 		port := "8080"
