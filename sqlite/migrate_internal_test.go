@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,11 +20,7 @@ func TestMigrate_SelfAssessmentSubmitScore(t *testing.T) {
 		edited  = oldSeed + "\n\nAsk me in class if anything is unclear."
 	)
 	ctx := context.Background()
-	db, err := Open(filepath.Join(t.TempDir(), "ltibox.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTemp(t)
 	// The store as it was before 0011: the old seed, an admin's edit of it,
 	// and another activity that happens to say "press **Submit**".
 	seeded := &model.Activity{Title: "Self-assessment: how confident are you?", Tag: "example", Graded: true, ScoreMaximum: 10, Instructions: oldSeed}
@@ -53,17 +48,7 @@ func TestMigrate_SelfAssessmentSubmitScore(t *testing.T) {
 		}
 	}
 	// The new seed names the button too, so a fresh install needs no rewrite.
-	fresh, err := Open(filepath.Join(t.TempDir(), "fresh.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fresh.Close()
-	if err := fresh.SeedActivities(ctx); err != nil {
-		t.Fatal(err)
-	}
-	graded := true
-	list, err := fresh.Activities(ctx, model.ActivityFilter{Library: true, Graded: &graded})
-	if err != nil || len(list) != 1 || !strings.Contains(list[0].Instructions, "then press **Submit score**.") {
+	if list, err := freshGradedSeed(t); err != nil || len(list) != 1 || !strings.Contains(list[0].Instructions, "then press **Submit score**.") {
 		t.Errorf("fresh seed = %+v, %v; want the button named", list, err)
 	}
 }
@@ -79,11 +64,7 @@ func TestMigrate_SelfAssessmentGradebookSentence(t *testing.T) {
 		edited = before + " Ask me if unsure."
 	)
 	ctx := context.Background()
-	db, err := Open(filepath.Join(t.TempDir(), "ltibox.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTemp(t)
 	seeded := &model.Activity{Title: "Self-assessment", Graded: true, ScoreMaximum: 10, Instructions: before}
 	edit := &model.Activity{Title: "Self-assessment (edited)", Graded: true, ScoreMaximum: 10, Instructions: edited}
 	for _, a := range []*model.Activity{seeded, edit} {
@@ -104,16 +85,7 @@ func TestMigrate_SelfAssessmentGradebookSentence(t *testing.T) {
 			t.Errorf("%q after migrating:\n%q\nwant\n%q", c.a.Title, got.Instructions, c.want)
 		}
 	}
-	fresh, err := Open(filepath.Join(t.TempDir(), "fresh.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fresh.Close()
-	if err := fresh.SeedActivities(ctx); err != nil {
-		t.Fatal(err)
-	}
-	graded := true
-	if list, err := fresh.Activities(ctx, model.ActivityFilter{Library: true, Graded: &graded}); err != nil || len(list) != 1 || list[0].Instructions != after {
+	if list, err := freshGradedSeed(t); err != nil || len(list) != 1 || list[0].Instructions != after {
 		t.Errorf("fresh seed = %+v, %v; want %q", list, err, after)
 	}
 }
@@ -124,11 +96,7 @@ func TestMigrate_SelfAssessmentGradebookSentence(t *testing.T) {
 // another client's ID, or nothing but the suffix, stays.
 func TestMigrate_RegistrationNameWithoutClient(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(filepath.Join(t.TempDir(), "ltibox.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTemp(t)
 	want := map[string]string{}
 	for _, c := range []struct{ client, name, want string }{
 		{"a1", "Moodle (moodle.example.edu)", "Moodle (moodle.example.edu)"},
@@ -154,6 +122,17 @@ func TestMigrate_RegistrationNameWithoutClient(t *testing.T) {
 			t.Errorf("client %s named %q after migrating, want %q", r.ClientID, r.Name, want[r.ClientID])
 		}
 	}
+}
+
+// freshGradedSeed is the graded library activities of a new install's seed.
+func freshGradedSeed(t *testing.T) ([]*model.Activity, error) {
+	t.Helper()
+	fresh := openTemp(t)
+	if err := fresh.SeedActivities(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	graded := true
+	return fresh.Activities(context.Background(), model.ActivityFilter{Library: true, Graded: &graded})
 }
 
 // rerunMigration applies one migration again to a store made at the current
